@@ -1,0 +1,517 @@
+//! The guest→host result protocol: one JSON object per line.
+//!
+//! Every line is an [`Envelope`] carrying the protocol version, a sequence
+//! number starting at 0, and one [`Record`]. The first record is
+//! [`Record::Hello`], the last [`Record::Done`] with the counts of what came
+//! before it. [`Decoder`] checks all of that, so a truncated, reordered or
+//! garbled stream is an error and can never be mistaken for a pass.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Bumped on every incompatible change of [`Record`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Prefix of every protocol line, so the host can tell them apart from any
+/// stray bytes on the port (firmware noise, a kernel message on the wrong
+/// console) without guessing.
+pub const LINE_PREFIX: &str = "@daxkit ";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub v: u32,
+    pub seq: u64,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// How the kernel mapped a range, or what a case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mapping {
+    /// 2 MiB PMD entries over the whole range.
+    Pmd,
+    /// 4 KiB PTEs over the whole range.
+    Pte,
+    /// Some of each.
+    Mixed,
+    /// The mapping is not DAX at all (page cache).
+    NotDax,
+    /// No signal could tell.
+    Unknown,
+}
+
+impl fmt::Display for Mapping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mapping::Pmd => "PMD",
+            Mapping::Pte => "PTE",
+            Mapping::Mixed => "mixed",
+            Mapping::NotDax => "not-DAX",
+            Mapping::Unknown => "unknown",
+        })
+    }
+}
+
+/// One independent PMD/PTE signal for one case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// `smaps`, `pagemap-scan`, `ptdump`, `trace`, `vmstat`.
+    pub name: String,
+    /// What this signal says; `None` when it cannot tell (absent, no data).
+    pub says: Option<Mapping>,
+    /// The raw evidence, short enough to print in a report.
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub name: String,
+    /// Filesystem the case ran on (`xfs`, `ext4`, ...).
+    pub fs: String,
+    pub expected: Mapping,
+    /// Combined verdict of the signals that could tell.
+    pub verdict: Mapping,
+    pub signals: Vec<Signal>,
+    /// Signals that could tell but disagree with each other.
+    pub disagreement: bool,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    pub name: String,
+    pub mapping: Mapping,
+    pub mib: u64,
+    pub faults: u64,
+    pub ns_per_fault: f64,
+    pub mib_per_s: f64,
+}
+
+/// Where the run plan lives in the guest: daxkit appends a small cpio
+/// archive holding it to the cached initramfs, so the image itself never
+/// changes between runs.
+pub const PLAN_PATH: &str = "/daxkit/plan.json";
+
+/// How the guest gets its persistent memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PmemMode {
+    /// ACPI NFIT NVDIMMs; the raw namespace is turned into fsdax.
+    #[default]
+    Nvdimm,
+    /// Legacy `memmap=SIZE!OFFSET` e820 pmem, DAX-capable as is.
+    Memmap,
+}
+
+/// A deliberate fault, for testing daxkit's own watchdog and crash handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// Panic the kernel through /proc/sysrq-trigger.
+    KernelPanic,
+    /// Stop sending anything and never power off.
+    Hang,
+    /// Panic inside a case process (must become an error record).
+    CasePanic,
+}
+
+/// What the host asks the guest to do, written to [`PLAN_PATH`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunPlan {
+    /// Case names to run; empty means all.
+    pub cases: Vec<String>,
+    /// Filesystems to make and mount with `-o dax`; empty means xfs and ext4.
+    pub filesystems: Vec<String>,
+    pub pmem: PmemMode,
+    /// Fault benchmark size in MiB; `None` skips the benchmark.
+    pub bench_mib: Option<u64>,
+    pub fault: Option<Fault>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Record {
+    Hello {
+        protocol: u32,
+        /// `uname -r` of the guest kernel.
+        kernel: String,
+        cmdline: String,
+        harness: String,
+    },
+    /// One step of bringing the guest up (mounts, namespace, mkfs, mount -o dax).
+    Setup {
+        step: String,
+        ok: bool,
+        detail: String,
+    },
+    Case(CaseResult),
+    Bench(BenchResult),
+    /// Something failed outside a verdict: a case that crashed, a missing
+    /// kernel option, a namespace that would not become fsdax.
+    Error {
+        case: Option<String>,
+        message: String,
+    },
+    /// Always last: the counts let the host detect lost lines.
+    Done {
+        cases: u64,
+        errors: u64,
+        records: u64,
+    },
+}
+
+impl Envelope {
+    pub fn to_line(&self) -> String {
+        // Serializing these plain types cannot fail.
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{LINE_PREFIX}{json}\n")
+    }
+}
+
+/// Builds envelopes with consecutive sequence numbers and keeps the counts
+/// that go into the final [`Record::Done`].
+#[derive(Debug, Default)]
+pub struct Encoder {
+    seq: u64,
+    cases: u64,
+    errors: u64,
+}
+
+impl Encoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn encode(&mut self, record: Record) -> String {
+        match &record {
+            Record::Case(_) => self.cases += 1,
+            Record::Error { .. } => self.errors += 1,
+            _ => {}
+        }
+        let env = Envelope {
+            v: PROTOCOL_VERSION,
+            seq: self.seq,
+            record,
+        };
+        self.seq += 1;
+        env.to_line()
+    }
+
+    /// The closing record; counts every record sent before it.
+    pub fn done(&mut self) -> String {
+        let rec = Record::Done {
+            cases: self.cases,
+            errors: self.errors,
+            records: self.seq,
+        };
+        self.encode(rec)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamError {
+    /// A line with the protocol prefix that is not a valid envelope.
+    Garbled { line: usize, reason: String },
+    Version { line: usize, got: u32 },
+    /// Sequence numbers must go 0, 1, 2, ...
+    Sequence { line: usize, expected: u64, got: u64 },
+    /// The first record was not `hello`.
+    NoHello,
+    /// The stream ended without a `done` record.
+    Truncated { records: u64 },
+    /// `done` counts do not match what was received.
+    CountMismatch { what: &'static str, said: u64, got: u64 },
+    /// Records after `done`.
+    TrailingRecords { line: usize },
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Garbled { line, reason } => {
+                write!(f, "garbled result record on line {line}: {reason}")
+            }
+            StreamError::Version { line, got } => write!(
+                f,
+                "line {line}: protocol version {got}, this daxkit speaks {PROTOCOL_VERSION}"
+            ),
+            StreamError::Sequence {
+                line,
+                expected,
+                got,
+            } => write!(
+                f,
+                "line {line}: sequence number {got}, expected {expected} (records lost or reordered)"
+            ),
+            StreamError::NoHello => write!(f, "result stream does not start with a hello record"),
+            StreamError::Truncated { records } => write!(
+                f,
+                "result stream truncated after {records} records (no done record)"
+            ),
+            StreamError::CountMismatch { what, said, got } => write!(
+                f,
+                "done record says {said} {what}, but {got} were received"
+            ),
+            StreamError::TrailingRecords { line } => {
+                write!(f, "line {line}: records after the done record")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
+
+/// A complete, validated result stream.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stream {
+    pub records: Vec<Record>,
+}
+
+impl Stream {
+    pub fn hello(&self) -> Option<(&str, &str)> {
+        self.records.iter().find_map(|r| match r {
+            Record::Hello {
+                kernel, cmdline, ..
+            } => Some((kernel.as_str(), cmdline.as_str())),
+            _ => None,
+        })
+    }
+
+    pub fn cases(&self) -> impl Iterator<Item = &CaseResult> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Case(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Error { case, message } => Some((case.as_deref(), message.as_str())),
+            _ => None,
+        })
+    }
+}
+
+/// Validates a result stream line by line. Lines without [`LINE_PREFIX`]
+/// are ignored (they are not ours); every line with it must be valid.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    line: usize,
+    next_seq: u64,
+    cases: u64,
+    errors: u64,
+    done: bool,
+    stream: Stream,
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one line (with or without its newline). Returns the record it
+    /// carried, if any.
+    pub fn push_line(&mut self, raw: &str) -> Result<Option<&Record>, StreamError> {
+        self.line += 1;
+        let line = self.line;
+        let raw = raw.trim_end_matches(['\r', '\n']);
+        let Some(pos) = raw.find(LINE_PREFIX) else {
+            return Ok(None);
+        };
+        let json = &raw[pos + LINE_PREFIX.len()..];
+        if self.done {
+            return Err(StreamError::TrailingRecords { line });
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| StreamError::Garbled {
+                line,
+                reason: e.to_string(),
+            })?;
+        // Check the version before the shape, so a newer guest is reported
+        // as such rather than as garbage.
+        let v = value.get("v").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        if v != PROTOCOL_VERSION {
+            return Err(StreamError::Version { line, got: v });
+        }
+        let env: Envelope = serde_json::from_value(value).map_err(|e| StreamError::Garbled {
+            line,
+            reason: e.to_string(),
+        })?;
+        if env.seq != self.next_seq {
+            return Err(StreamError::Sequence {
+                line,
+                expected: self.next_seq,
+                got: env.seq,
+            });
+        }
+        if env.seq == 0 && !matches!(env.record, Record::Hello { .. }) {
+            return Err(StreamError::NoHello);
+        }
+        match &env.record {
+            Record::Case(_) => self.cases += 1,
+            Record::Error { .. } => self.errors += 1,
+            Record::Done {
+                cases,
+                errors,
+                records,
+            } => {
+                for (what, said, got) in [
+                    ("records", *records, self.next_seq),
+                    ("cases", *cases, self.cases),
+                    ("errors", *errors, self.errors),
+                ] {
+                    if said != got {
+                        return Err(StreamError::CountMismatch { what, said, got });
+                    }
+                }
+                self.done = true;
+            }
+            _ => {}
+        }
+        self.next_seq += 1;
+        self.stream.records.push(env.record);
+        Ok(self.stream.records.last())
+    }
+
+    /// Records received so far, complete or not (for reports on failure).
+    pub fn partial(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// Ends the stream: it must have been closed by a `done` record.
+    pub fn finish(self) -> Result<Stream, StreamError> {
+        if !self.done {
+            return Err(StreamError::Truncated {
+                records: self.next_seq,
+            });
+        }
+        Ok(self.stream)
+    }
+
+    pub fn decode_all(text: &str) -> Result<Stream, StreamError> {
+        let mut d = Decoder::new();
+        for l in text.lines() {
+            d.push_line(l)?;
+        }
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        let mut e = Encoder::new();
+        let mut s = String::new();
+        s += &e.encode(Record::Hello {
+            protocol: PROTOCOL_VERSION,
+            kernel: "6.12.117".into(),
+            cmdline: "console=ttyS0".into(),
+            harness: "0.1.0".into(),
+        });
+        s += &e.encode(Record::Case(CaseResult {
+            name: "xfs-aligned-shared-write".into(),
+            fs: "xfs".into(),
+            expected: Mapping::Pmd,
+            verdict: Mapping::Pmd,
+            signals: vec![Signal {
+                name: "ptdump".into(),
+                says: Some(Mapping::Pmd),
+                evidence: "0x7f..-0x7f.. 2M RW PSE pmd".into(),
+            }],
+            disagreement: false,
+            duration_ms: 12,
+        }));
+        s += &e.encode(Record::Error {
+            case: Some("x".into()),
+            message: "boom".into(),
+        });
+        s += &e.done();
+        s
+    }
+
+    #[test]
+    fn round_trip() {
+        let s = Decoder::decode_all(&sample()).unwrap();
+        assert_eq!(s.records.len(), 4);
+        assert_eq!(s.cases().count(), 1);
+        assert_eq!(s.errors().count(), 1);
+        assert_eq!(s.hello().unwrap().0, "6.12.117");
+    }
+
+    #[test]
+    fn foreign_lines_are_ignored() {
+        let text = format!("[    1.0] random kernel noise\n{}", sample());
+        assert!(Decoder::decode_all(&text).is_ok());
+    }
+
+    #[test]
+    fn truncated_stream_is_an_error() {
+        let text = sample();
+        let cut: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+        assert_eq!(
+            Decoder::decode_all(&cut),
+            Err(StreamError::Truncated { records: 3 })
+        );
+    }
+
+    #[test]
+    fn empty_stream_is_truncated() {
+        assert_eq!(
+            Decoder::decode_all(""),
+            Err(StreamError::Truncated { records: 0 })
+        );
+    }
+
+    #[test]
+    fn dropped_line_is_a_sequence_error() {
+        let text = sample();
+        let lines: Vec<&str> = text.lines().collect();
+        let joined = [lines[0], lines[2], lines[3]].join("\n");
+        assert!(matches!(
+            Decoder::decode_all(&joined),
+            Err(StreamError::Sequence { expected: 1, got: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn garbled_line_is_an_error() {
+        let text = sample().replacen("\"verdict\":\"pmd\"", "\"verdict\":\"pm", 1);
+        assert!(matches!(
+            Decoder::decode_all(&text),
+            Err(StreamError::Garbled { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn wrong_version_is_reported() {
+        let text = sample().replacen("{\"v\":1,", "{\"v\":9,", 1);
+        assert_eq!(
+            Decoder::decode_all(&text),
+            Err(StreamError::Version { line: 1, got: 9 })
+        );
+    }
+
+    #[test]
+    fn forged_done_counts_are_caught() {
+        let text = sample().replace("\"cases\":1", "\"cases\":2");
+        assert!(matches!(
+            Decoder::decode_all(&text),
+            Err(StreamError::CountMismatch { what: "cases", .. })
+        ));
+    }
+
+    #[test]
+    fn records_after_done_are_an_error() {
+        let mut text = sample();
+        let first = text.lines().next().unwrap().to_owned();
+        text.push_str(&first);
+        assert!(matches!(
+            Decoder::decode_all(&text),
+            Err(StreamError::TrailingRecords { .. })
+        ));
+    }
+}
