@@ -1,1 +1,48 @@
-fn main() {}
+//! daxkit: apply a DAX patch series, configure and build the kernel, boot it
+//! in QEMU with emulated NVDIMMs, and check PMD vs PTE faults in the guest.
+//!
+//! `main` only parses arguments and maps the outcome to an exit code; each
+//! subcommand lives in the module named after it.
+
+mod apply;
+mod build;
+mod cli;
+mod exec;
+mod fetch;
+mod home;
+mod image;
+mod kconfig;
+mod series;
+mod tree;
+mod ui;
+mod vm;
+
+use clap::Parser;
+
+/// Exit codes, shaped for `git bisect run`: 0 good, 1 bad, 125 cannot test,
+/// and anything above 127 aborts a bisect — which is what an error in
+/// daxkit itself (bad input, missing tool) should do.
+pub mod exit {
+    pub const GOOD: i32 = 0;
+    pub const BAD: i32 = 1;
+    pub const SKIP: i32 = 125;
+    pub const ERROR: i32 = 128;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+fn main() {
+    let args = cli::Cli::parse();
+    exec::install_interrupt_handler();
+    let code = match cli::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("daxkit: error: {err:#}");
+            if exec::interrupted() {
+                exit::INTERRUPTED
+            } else {
+                exit::ERROR
+            }
+        }
+    };
+    std::process::exit(code);
+}

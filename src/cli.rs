@@ -1,0 +1,123 @@
+//! Command-line interface: the flags (no I/O here) and the dispatch to the
+//! stage module each subcommand is named after.
+
+use crate::{apply, build, exec, fetch, home::Home, image, kconfig, series, tree, ui, vm};
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "daxkit", version, about, long_about = None)]
+pub struct Cli {
+    /// Cache directory for kernel repos, worktrees, builds, images and runs.
+    #[arg(long, global = true, env = "DAXKIT_HOME")]
+    pub home: Option<PathBuf>,
+    /// Only errors and results; no progress.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Kernel sources: import Debian's linux-source tarball as a git base.
+    #[command(subcommand)]
+    Kernel(KernelCmd),
+    /// Apply a patch series, one commit per patch, in a daxkit worktree.
+    Apply(TargetArgs),
+    /// Write .config from kernel-config/ fragments and the series', and verify every option.
+    Config(ConfigArgs),
+    /// Apply, configure and build bzImage (incremental, ccache, progress).
+    Build(ConfigArgs),
+    /// Build the guest initramfs (harness as /init, mkfs tools and their libraries).
+    Image(image::ImageArgs),
+    /// Boot a kernel in QEMU with emulated NVDIMMs and run the cases.
+    Run(vm::RunArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KernelCmd {
+    /// Install (if needed) and import linux-source-X into the cache; print the base tag.
+    Fetch {
+        /// Kernel series of Debian's linux-source package.
+        #[arg(long, default_value = "6.12", value_parser = ["6.12", "6.1"])]
+        version: String,
+    },
+}
+
+/// Which tree and which series a command works on.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Series: a name under patches/, a folder of `git format-patch` output,
+    /// or an mbox file. Without it, the base kernel alone.
+    pub series: Option<String>,
+    /// Use this kernel git tree (e.g. a linux.git clone) instead of Debian's
+    /// tarball. It is only read: its checkout, index and branches stay as they are.
+    #[arg(long)]
+    pub tree: Option<PathBuf>,
+    /// Base revision in --tree (default: the series' base, else HEAD).
+    #[arg(long)]
+    pub base: Option<String>,
+    /// linux-source version when no --tree is given.
+    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    pub kernel: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Extra Kconfig fragment(s), merged after the defaults and the series'.
+    #[arg(long = "fragment", value_name = "FILE")]
+    pub fragments: Vec<PathBuf>,
+    /// Leave out the Rust fragment (CONFIG_RUST) from the defaults.
+    #[arg(long)]
+    pub no_rust: bool,
+    /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc if ccache is installed).
+    #[arg(long)]
+    pub cc: Option<String>,
+}
+
+pub fn run(cli: Cli) -> Result<i32> {
+    ui::set_quiet(cli.quiet);
+    let home = match cli.home {
+        Some(p) => Home::at(p)?,
+        None => Home::from_env()?,
+    };
+    match cli.command {
+        Command::Kernel(KernelCmd::Fetch { version }) => {
+            let base = fetch::fetch(&home, &version)?;
+            println!("{}", base.describe());
+        }
+        Command::Apply(t) => {
+            let (base, series) = target(&home, &t)?;
+            let applied = apply::apply(&home, &base, series.as_ref())?;
+            println!("{}", applied.describe());
+        }
+        Command::Config(c) => {
+            let (base, series) = target(&home, &c.target)?;
+            let applied = apply::apply(&home, &base, series.as_ref())?;
+            let report = kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            println!("{}", report.summary());
+        }
+        Command::Build(c) => {
+            let (base, series) = target(&home, &c.target)?;
+            let applied = apply::apply(&home, &base, series.as_ref())?;
+            kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            let out = build::build(&home, &applied, &build::BuildOptions::from_args(&c))?;
+            println!("{}", out.bzimage.display());
+        }
+        Command::Image(a) => return image::cmd(&home, &a),
+        Command::Run(a) => return vm::cmd(&home, &a),
+    }
+    let _ = exec::interrupted;
+    Ok(crate::exit::GOOD)
+}
+
+/// Resolves the base tree and loads the series, as every tree command does.
+pub fn target(home: &Home, t: &TargetArgs) -> Result<(tree::BaseTree, Option<series::Series>)> {
+    let series = t.series.as_deref().map(series::load).transpose()?;
+    let base = tree::resolve(home, t, series.as_ref())?;
+    Ok((base, series))
+}

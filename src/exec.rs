@@ -1,0 +1,279 @@
+//! The one place that runs external programs (through duct).
+//!
+//! Stages describe a command as a [`Cmd`] — program, args, env, cwd, never a
+//! shell string — and run it here. Long output is teed to a log file, the
+//! last lines are kept for the error message, and a missing program is
+//! reported with the Debian package that provides it.
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How many trailing output lines an error carries.
+pub const TAIL_LINES: usize = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<OsString>) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Cmd {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Cmd {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// The command line as a user would type it, for messages and logs.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.env {
+            s += &format!("{}={} ", k.to_string_lossy(), v.to_string_lossy());
+        }
+        s += &self.program.to_string_lossy();
+        for a in &self.args {
+            let a = a.to_string_lossy();
+            if a.contains(' ') || a.is_empty() {
+                s += &format!(" '{a}'");
+            } else {
+                s += &format!(" {a}");
+            }
+        }
+        s
+    }
+
+    fn expression(&self) -> duct::Expression {
+        let mut e = duct::cmd(&self.program, &self.args);
+        for (k, v) in &self.env {
+            e = e.env(k, v);
+        }
+        if let Some(dir) = &self.cwd {
+            e = e.dir(dir);
+        }
+        e
+    }
+
+    /// Runs to completion and returns stdout; stderr goes into the error.
+    pub fn read(&self) -> Result<String> {
+        let out = self
+            .expression()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()
+            .with_context(|| format!("starting `{}`", self.display()))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "`{}` failed ({}):\n{}",
+                self.display(),
+                out.status,
+                tail_of(&err, TAIL_LINES)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Runs with stdout+stderr teed line by line to `log` (appended) and to
+    /// `on_line`. A failure names the command, the log and its last lines.
+    pub fn run_logged(&self, log: &Path, mut on_line: impl FnMut(&str)) -> Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("opening log {}", log.display()))?;
+        writeln!(file, "$ {}", self.display())?;
+        let reader = self
+            .expression()
+            .stderr_to_stdout()
+            .unchecked()
+            .reader()
+            .with_context(|| format!("starting `{}`", self.display()))?;
+        let mut tail = VecDeque::with_capacity(TAIL_LINES);
+        let mut buf = BufReader::new(&reader);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if buf.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            file.write_all(&line)?;
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end();
+            on_line(text);
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(text.to_owned());
+        }
+        let status = reader
+            .try_wait()?
+            .map(|o| o.status)
+            .ok_or_else(|| anyhow!("`{}` did not exit", self.display()))?;
+        if !status.success() {
+            let tail: Vec<String> = tail.into();
+            return Err(CommandFailed {
+                command: self.display(),
+                status: status.to_string(),
+                log: log.to_owned(),
+                tail: tail.join("\n"),
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// A command that ran and failed; carries what a user needs to act on it.
+#[derive(Debug, thiserror::Error)]
+#[error("`{command}` failed ({status}); full log: {}\n{tail}", log.display())]
+pub struct CommandFailed {
+    pub command: String,
+    pub status: String,
+    pub log: PathBuf,
+    pub tail: String,
+}
+
+pub fn tail_of(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The tools daxkit runs and the Debian package that provides each.
+pub const TOOLS: &[(&str, &str)] = &[
+    ("make", "make"),
+    ("gcc", "gcc"),
+    ("flex", "flex"),
+    ("bison", "bison"),
+    ("bc", "bc"),
+    ("tar", "tar"),
+    ("xz", "xz-utils"),
+    ("git", "git"),
+    ("perl", "perl"),
+    ("cpio", "cpio"),
+    ("ccache", "ccache"),
+    ("qemu-system-x86_64", "qemu-system-x86"),
+    ("mkfs.xfs", "xfsprogs"),
+    ("mkfs.ext4", "e2fsprogs"),
+    ("busybox", "busybox-static"),
+    ("bindgen", "cargo install bindgen-cli"),
+    ("chromium", "chromium"),
+];
+
+/// Finds `tool` on PATH (and in /sbin, /usr/sbin, where mkfs lives).
+pub fn find_tool(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|d| d.join(tool))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Like [`find_tool`], but a missing tool is an error naming its package.
+pub fn require_tool(tool: &str) -> Result<PathBuf> {
+    find_tool(tool).ok_or_else(|| {
+        let pkg = TOOLS
+            .iter()
+            .find(|(t, _)| *t == tool)
+            .map(|(_, p)| *p)
+            .unwrap_or("?");
+        anyhow!("missing tool `{tool}`: install it (Debian package / source: {pkg})")
+    })
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler once. Children in our process group get the
+/// signal from the terminal themselves; we only remember it so stages stop
+/// cleanly and clean up (QEMU guards, worktree state) instead of dying mid-way.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: the user means it.
+            std::process::exit(130);
+        }
+        eprintln!("daxkit: interrupted, cleaning up (Ctrl-C again to force)");
+    });
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Number of CPUs to use for `make -j`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_spaces() {
+        let c = Cmd::new("make").arg("CC=ccache gcc").arg("-j2").env("A", "b");
+        assert_eq!(c.display(), "A=b make 'CC=ccache gcc' -j2");
+    }
+
+    #[test]
+    fn missing_tool_names_package() {
+        let e = require_tool("qemu-system-x86_64-not-here").unwrap_err();
+        assert!(e.to_string().contains("missing tool"));
+    }
+
+    #[test]
+    fn failed_command_carries_log_and_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("x.log");
+        let err = Cmd::new("sh")
+            .args(["-c", "echo one; echo two >&2; exit 3"])
+            .run_logged(&log, |_| {})
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("x.log"), "{msg}");
+        assert!(msg.contains("one\ntwo"), "{msg}");
+        assert!(std::fs::read_to_string(&log).unwrap().contains("two"));
+    }
+}
