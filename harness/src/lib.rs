@@ -5,4 +5,11 @@
 //! pmem setup, workloads, probes) sits behind the `guest` feature so the
 //! host CLI compiles just the protocol.
 
+#[cfg(feature = "guest")]
+pub mod bench;
+#[cfg(feature = "guest")]
+pub mod case;
+#[cfg(feature = "guest")]
+pub mod cases;
 pub mod protocol;
+pub mod signals;

@@ -1,0 +1,152 @@
+//! The one workload every case is a variation of, described by a [`Spec`]:
+//! create a file, map it at a chosen colour, optionally spoil or restrict
+//! the range first, then touch it between [`Probe::start`] and
+//! [`Probe::finish`] and turn the signals into a [`CaseResult`].
+
+use super::fiemap;
+use super::map::{self, Alloc, PMD};
+use crate::case::{Case, Env};
+use crate::protocol::CaseResult;
+use crate::signals::{self, Probe};
+use std::time::Instant;
+
+/// How the file is mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    Shared,
+    Private,
+    /// `MAP_SHARED_VALIDATE | MAP_SYNC`.
+    Sync,
+}
+
+/// What the measured access does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Write,
+    Read,
+}
+
+/// What happens between mapping and the measured access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Before {
+    Nothing,
+    /// `madvise(MADV_NOHUGEPAGE)` on the mapping.
+    NoHugepage,
+    /// `prctl(PR_SET_THP_DISABLE, 1)` for the process.
+    ThpDisable,
+    /// Write one 4 KiB page of the range through a separate 4 KiB mapping
+    /// first, leaving a PTE-sized entry in the file's DAX mapping tree.
+    PteFirst,
+}
+
+/// Where the mapping starts in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offset {
+    At(u64),
+    /// A PMD-capable offset found with FIEMAP (ext4).
+    AlignedExtent,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub file_size: u64,
+    pub alloc: Alloc,
+    pub offset: Offset,
+    pub map_len: u64,
+    /// Address offset from a 2 MiB boundary.
+    pub colour: u64,
+    pub share: Share,
+    pub before: Before,
+    pub access: Access,
+    /// The touched (and judged) part of the mapping: `(offset, len)`;
+    /// `None` is the whole mapping.
+    pub touch: Option<(u64, u64)>,
+}
+
+/// The PMD-eligible baseline: 4 MiB preallocated, aligned, shared, written.
+pub const ELIGIBLE: Spec = Spec {
+    file_size: 4 * PMD,
+    alloc: Alloc::Fallocate,
+    offset: Offset::At(0),
+    map_len: 2 * PMD,
+    colour: 0,
+    share: Share::Shared,
+    before: Before::Nothing,
+    access: Access::Write,
+    touch: None,
+};
+
+fn flags(share: Share) -> libc::c_int {
+    match share {
+        Share::Shared => libc::MAP_SHARED,
+        Share::Private => libc::MAP_PRIVATE,
+        Share::Sync => libc::MAP_SHARED_VALIDATE | libc::MAP_SYNC,
+    }
+}
+
+/// Runs `spec` for `case` in `env`; the file is removed afterwards.
+pub fn run(case: &Case, env: &Env, spec: &Spec) -> Result<CaseResult, String> {
+    let path = env.dir.join(format!("{}.dat", case.name));
+    let res = run_on(case, env, spec, &path);
+    let _ = std::fs::remove_file(&path);
+    res
+}
+
+fn run_on(
+    case: &Case,
+    env: &Env,
+    spec: &Spec,
+    path: &std::path::Path,
+) -> Result<CaseResult, String> {
+    let t0 = Instant::now();
+    let fd = map::create(path, spec.file_size, spec.alloc)?;
+    let offset = match spec.offset {
+        Offset::At(o) => o,
+        Offset::AlignedExtent => {
+            let ext = fiemap::extents(&fd)?;
+            fiemap::pick(&ext).ok_or_else(|| {
+                format!(
+                    "no 2 MiB-aligned extent in {} on {}: {}",
+                    path.display(),
+                    env.device.display(),
+                    fiemap::describe(&ext)
+                )
+            })?
+        }
+    };
+    if spec.before == Before::ThpDisable {
+        map::disable_thp()?;
+    }
+    let m = map::map(&fd, spec.map_len, offset, spec.colour, flags(spec.share))?;
+    let (toff, tlen) = spec.touch.unwrap_or((0, spec.map_len));
+    let (start, end) = (m.addr + toff, m.addr + toff + tlen);
+    match spec.before {
+        Before::NoHugepage => map::madvise(m.addr, m.len, libc::MADV_NOHUGEPAGE)?,
+        Before::PteFirst => {
+            // Any address will do: a 4 KiB VMA can never take a PMD.
+            let small = map::map(&fd, map::PAGE, offset + toff, map::PAGE, libc::MAP_SHARED)?;
+            map::write_pages(small.addr, small.len);
+        }
+        Before::Nothing | Before::ThpDisable => {}
+    }
+
+    let probe = Probe::start(case.name, start, end);
+    match spec.access {
+        Access::Write => map::write_pages(start, tlen),
+        Access::Read => {
+            std::hint::black_box(map::read_pages(start, tlen));
+        }
+    }
+    let sigs = probe.finish(path);
+    let (verdict, disagreement) = signals::verdict(&sigs);
+    drop(m);
+    Ok(CaseResult {
+        name: case.name.to_owned(),
+        fs: env.fs.to_owned(),
+        expected: case.expected,
+        verdict,
+        signals: sigs,
+        disagreement,
+        duration_ms: t0.elapsed().as_millis() as u64,
+    })
+}

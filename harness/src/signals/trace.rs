@@ -1,0 +1,211 @@
+//! The `trace` signal: the `fs_dax` tracepoints read back from tracefs.
+//!
+//! `dax_pmd_fault_done` ends every PMD fault attempt with its result
+//! (`NOPAGE` when a 2 MiB entry went in, `FALLBACK` when the kernel gave up
+//! and retried with PTEs); `dax_pte_fault_done` ends every 4 KiB fault;
+//! `dax_pmd_load_hole` marks a huge zero page mapped over a hole. The
+//! parser is pure; [`Session`] (guest only) enables the events for one pid
+//! and collects the text. Tracefs is global: the runner runs one case at a
+//! time, so a session clears the buffer when it starts.
+
+use crate::protocol::Mapping;
+
+/// One parsed trace line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub pid: u32,
+    pub name: String,
+    pub address: Option<u64>,
+    /// The `VM_FAULT_*` result flags of `*_done` events (`NOPAGE`, `FALLBACK`).
+    pub result: Option<String>,
+}
+
+fn is_flags(tok: &str) -> bool {
+    !tok.is_empty()
+        && tok
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c == '|')
+}
+
+fn parse_line(line: &str) -> Option<Event> {
+    if line.trim_start().starts_with('#') {
+        return None;
+    }
+    let toks: Vec<&str> = line.split_whitespace().collect();
+    // The timestamp is the first `N.N:` token; the event name follows it.
+    let ts = toks.iter().position(|t| {
+        t.strip_suffix(':')
+            .is_some_and(|n| n.contains('.') && n.parse::<f64>().is_ok())
+    })?;
+    let name = toks.get(ts + 1)?.strip_suffix(':')?.to_owned();
+    let pid = toks[..ts]
+        .iter()
+        .find_map(|t| t.rsplit_once('-').and_then(|(_, p)| p.parse().ok()))
+        .unwrap_or(0);
+    let body = &toks[ts + 2..];
+    let address = body
+        .windows(2)
+        .find(|w| w[0] == "address")
+        .and_then(|w| u64::from_str_radix(w[1].trim_start_matches("0x"), 16).ok());
+    let result = match body {
+        [.., prev, last] if prev.starts_with("0x") && is_flags(last) => Some((*last).to_owned()),
+        _ => None,
+    };
+    Some(Event {
+        pid,
+        name,
+        address,
+        result,
+    })
+}
+
+/// Parses the text of tracefs `trace`.
+pub fn parse(text: &str) -> Vec<Event> {
+    text.lines().filter_map(parse_line).collect()
+}
+
+/// Counts of the events that tell PMD from PTE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// PMD faults that installed a 2 MiB entry (`NOPAGE`, or `NEEDDSYNC`
+    /// for MAP_SYNC, where the entry goes in after the fsync).
+    pub pmd_done: u64,
+    pub pmd_fallback: u64,
+    pub pmd_other: u64,
+    pub pte_done: u64,
+    pub pmd_zero_page: u64,
+    pub pte_zero_page: u64,
+}
+
+/// Counts the events whose address lies in `[start, end)`.
+pub fn count(events: &[Event], start: u64, end: u64) -> Counts {
+    let mut c = Counts::default();
+    for e in events {
+        if !e.address.is_some_and(|a| start <= a && a < end) {
+            continue;
+        }
+        let res = e.result.as_deref().unwrap_or("");
+        let has = |f: &str| res.split('|').any(|x| x == f);
+        match e.name.as_str() {
+            "dax_pmd_fault_done" if has("FALLBACK") => c.pmd_fallback += 1,
+            "dax_pmd_fault_done" if has("NOPAGE") || has("NEEDDSYNC") => c.pmd_done += 1,
+            "dax_pmd_fault_done" => c.pmd_other += 1,
+            "dax_pte_fault_done" => c.pte_done += 1,
+            "dax_pmd_load_hole" => c.pmd_zero_page += 1,
+            "dax_load_hole" => c.pte_zero_page += 1,
+            _ => {}
+        }
+    }
+    c
+}
+
+/// What the fault events in `[start, end)` say.
+pub fn judge(events: &[Event], start: u64, end: u64) -> (Option<Mapping>, String) {
+    let c = count(events, start, end);
+    let ev = format!(
+        "dax_pmd_fault_done NOPAGE/NEEDDSYNC {} FALLBACK {} other {}; dax_pte_fault_done {}; \
+         dax_pmd_load_hole {}; dax_load_hole {}",
+        c.pmd_done, c.pmd_fallback, c.pmd_other, c.pte_done, c.pmd_zero_page, c.pte_zero_page
+    );
+    let says = match (c.pmd_done > 0, c.pte_done > 0) {
+        (true, false) => Some(Mapping::Pmd),
+        (false, true) => Some(Mapping::Pte),
+        (true, true) => Some(Mapping::Mixed),
+        (false, false) => None,
+    };
+    (says, ev)
+}
+
+#[cfg(feature = "guest")]
+pub use session::Session;
+
+#[cfg(feature = "guest")]
+mod session {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    const ROOTS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+    /// The fs_dax events enabled for one process, buffer cleared.
+    pub struct Session {
+        root: PathBuf,
+    }
+
+    fn write(root: &Path, file: &str, what: &str) -> Result<(), String> {
+        fs::write(root.join(file), what)
+            .map_err(|e| format!("writing {what:?} to tracefs {file}: {e}"))
+    }
+
+    impl Session {
+        /// Clears the buffer, filters on `pid` and enables `events/fs_dax`.
+        pub fn start(pid: u32) -> Result<Session, String> {
+            let root = ROOTS
+                .iter()
+                .map(PathBuf::from)
+                .find(|r| r.join("events/fs_dax").is_dir())
+                .ok_or("tracefs with events/fs_dax not mounted")?;
+            write(&root, "events/fs_dax/enable", "0")?;
+            write(&root, "trace", "")?;
+            write(&root, "set_event_pid", &pid.to_string())?;
+            write(&root, "events/fs_dax/enable", "1")?;
+            Ok(Session { root })
+        }
+
+        /// Disables the events and returns the text of `trace`.
+        pub fn read(&self) -> Result<String, String> {
+            write(&self.root, "events/fs_dax/enable", "0")?;
+            fs::read_to_string(self.root.join("trace"))
+                .map_err(|e| format!("reading tracefs trace: {e}"))
+        }
+
+        /// Disables the events and drops the pid filter.
+        pub fn stop(&self) {
+            let _ = write(&self.root, "events/fs_dax/enable", "0");
+            let _ = write(&self.root, "set_event_pid", "");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+# tracer: nop
+#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
+#              | |         |   |||||     |         |
+           probe-75      [000] .....     3.100000: dax_pmd_fault: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000000000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x0 max_pgoff 0x400 
+           probe-75      [000] .....     3.100100: dax_pmd_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000000000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x0 max_pgoff 0x400 NOPAGE
+           probe-75      [000] .....     3.100200: dax_pmd_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000200000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x200 max_pgoff 0x400 FALLBACK
+           probe-75      [000] .....     3.100300: dax_pte_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000200000 pgoff 0x200 NOPAGE
+";
+
+    #[test]
+    fn parses_lines() {
+        let e = parse(SAMPLE);
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0].pid, 75);
+        assert_eq!(e[0].result, None);
+        assert_eq!(e[1].result.as_deref(), Some("NOPAGE"));
+        assert_eq!(e[3].name, "dax_pte_fault_done");
+        assert_eq!(e[3].address, Some(0x7f00_0020_0000));
+    }
+
+    #[test]
+    fn judges_ranges() {
+        let e = parse(SAMPLE);
+        assert_eq!(
+            judge(&e, 0x7f00_0000_0000, 0x7f00_0020_0000).0,
+            Some(Mapping::Pmd)
+        );
+        assert_eq!(
+            judge(&e, 0x7f00_0020_0000, 0x7f00_0040_0000).0,
+            Some(Mapping::Pte)
+        );
+        assert_eq!(
+            judge(&e, 0x7f00_0000_0000, 0x7f00_0040_0000).0,
+            Some(Mapping::Mixed)
+        );
+        assert_eq!(judge(&e, 0, 0x1000).0, None);
+    }
+}
