@@ -40,16 +40,20 @@ fn unavailable(name: &str, why: String) -> Signal {
 impl Probe {
     pub fn start(case: &str, start: u64, end: u64) -> Probe {
         let capture = std::env::var_os(CAPTURE_ENV).map(PathBuf::from);
-        let vmstat_before = read("/proc/vmstat").map(|t| vmstat::parse(&t));
+        let before = read("/proc/vmstat");
         let trace = trace::Session::start(std::process::id());
-        Probe {
+        let probe = Probe {
             case: case.to_owned(),
             start,
             end,
-            vmstat_before,
+            vmstat_before: before.as_deref().map(vmstat::parse).map_err(Clone::clone),
             trace,
             capture,
+        };
+        if let Ok(t) = &before {
+            probe.save("vmstat-before", t);
         }
+        probe
     }
 
     fn save(&self, signal: &str, text: &str) {
@@ -58,9 +62,15 @@ impl Probe {
         }
     }
 
+    /// Saves the range judged, so a capture can be replayed by the tests.
+    fn save_range(&self) {
+        self.save("range", &format!("{:x}-{:x}\n", self.start, self.end));
+    }
+
     /// Reads every signal; `file` is the mapped file (for statx).
     pub fn finish(self, file: &Path) -> Vec<Signal> {
         let (s, e) = (self.start, self.end);
+        self.save_range();
         let mut out = Vec::new();
 
         // Trace first: stop recording before reading anything else.
