@@ -13,3 +13,25 @@ pub mod case;
 pub mod cases;
 pub mod protocol;
 pub mod signals;
+
+// The guest runtime: boot, pmem, filesystems, runner, CLI.
+#[cfg(feature = "guest")]
+pub mod child;
+#[cfg(feature = "guest")]
+pub mod cli;
+#[cfg(feature = "guest")]
+pub mod fs;
+#[cfg(feature = "guest")]
+pub mod init;
+#[cfg(feature = "guest")]
+pub mod kmsg;
+#[cfg(feature = "guest")]
+pub mod pmem;
+#[cfg(feature = "guest")]
+pub mod report;
+#[cfg(feature = "guest")]
+pub mod requirements;
+#[cfg(feature = "guest")]
+pub mod runner;
+#[cfg(feature = "guest")]
+pub mod sys;
