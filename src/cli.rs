@@ -34,6 +34,8 @@ pub enum Command {
     Image(image::ImageArgs),
     /// Boot a kernel in QEMU with emulated NVDIMMs and run the cases.
     Run(vm::RunArgs),
+    /// Boot a kernel with the debug-shell image and a shell on the console.
+    Shell(vm::ShellArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,7 +100,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Config(c) => {
             let (base, series) = target(&home, &c.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
-            let report = kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            let report =
+                kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
             println!("{}", report.summary());
         }
         Command::Build(c) => {
@@ -110,6 +113,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),
+        Command::Shell(a) => return vm::shell(&home, &a),
     }
     let _ = exec::interrupted;
     Ok(crate::exit::GOOD)

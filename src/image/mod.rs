@@ -1,0 +1,261 @@
+//! Guest initramfs: builds the harness as a static musl binary, packs it as
+//! `/init` with the manifest's programs (and the shared libraries their ELF
+//! files need) into a deterministic gzip'd cpio, and caches it in
+//! `images/` under a content hash. Per-run data (the [`RunPlan`]) never goes
+//! into the cached image: [`run_initrd`] appends a tiny second cpio archive
+//! holding it, which the kernel unpacks on top.
+//!
+//! The workspace root is `env!("CARGO_MANIFEST_DIR")` at compile time: the
+//! harness is built from the sources daxkit was built from. Right for a dev
+//! tool run from its checkout; an installed daxkit would ship the harness.
+
+pub mod cpio;
+pub mod elf;
+pub mod manifest;
+
+use crate::exec::Cmd;
+use crate::home::Home;
+use crate::ui;
+use anyhow::{ensure, Context, Result};
+use clap::Args;
+use daxkit_harness::protocol::{RunPlan, PLAN_PATH};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const GUEST_TARGET: &str = "x86_64-unknown-linux-musl";
+
+#[derive(Debug, Clone, Args)]
+pub struct ImageArgs {
+    /// Add busybox and a shell init (/shell-init) for `daxkit shell`.
+    #[arg(long)]
+    pub debug_shell: bool,
+    /// Manifest to build from (default: vm-images/initramfs.yaml of this checkout).
+    #[arg(long, value_name = "YAML")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// A built (or cached) image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub path: PathBuf,
+    /// First 16 hex digits of the SHA-256 of the uncompressed archive.
+    pub key: String,
+    pub entries: usize,
+    pub cached: bool,
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn default_manifest() -> PathBuf {
+    workspace_root().join("vm-images/initramfs.yaml")
+}
+
+pub fn cmd(home: &Home, a: &ImageArgs) -> Result<i32> {
+    let image = build(home, a)?;
+    println!("{}", image.path.display());
+    Ok(crate::exit::GOOD)
+}
+
+/// Builds the harness and the image, or finds it in the cache.
+pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
+    let manifest_path = a.manifest.clone().unwrap_or_else(default_manifest);
+    let m = manifest::Manifest::load(&manifest_path)?;
+    std::fs::create_dir_all(home.images())?;
+    let harness = build_harness(&home.images().join("harness-build.log"))?;
+    let harness_bytes =
+        std::fs::read(&harness).with_context(|| format!("reading {}", harness.display()))?;
+    let info = elf::parse(&harness_bytes)
+        .with_context(|| format!("reading the ELF headers of {}", harness.display()))?;
+    ensure!(
+        info.is_static(),
+        "{} is not static (needs {:?}, interpreter {:?})",
+        harness.display(),
+        info.needed,
+        info.interp
+    );
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
+    store(home, &archive)
+}
+
+/// Writes `archive` gzip'd into the cache unless an image with its content
+/// hash is there already.
+pub fn store(home: &Home, archive: &cpio::Archive) -> Result<Image> {
+    let raw = archive.to_bytes();
+    let key = hex(&Sha256::digest(&raw))[..16].to_owned();
+    let path = home.images().join(format!("initramfs-{key}.cpio.gz"));
+    let entries = archive.paths().count();
+    if path.is_file() {
+        ui::note(format!("image {key} cached ({entries} entries)"));
+        return Ok(Image {
+            path,
+            key,
+            entries,
+            cached: true,
+        });
+    }
+    ui::step(format!(
+        "Packing initramfs ({entries} entries, {} KiB)",
+        raw.len() / 1024
+    ));
+    let gz = gzip(&raw)?;
+    // Write then rename: concurrent builders of the same key race harmlessly.
+    std::fs::create_dir_all(home.images())?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &gz).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(Image {
+        path,
+        key,
+        entries,
+        cached: false,
+    })
+}
+
+/// Deterministic gzip: no file name, mtime 0, fixed level.
+pub fn gzip(raw: &[u8]) -> Result<Vec<u8>> {
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(3) // Unix, whatever the build host
+        .write(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(raw)?;
+    Ok(enc.finish()?)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `cargo build -p daxkit-harness --release --target x86_64-unknown-linux-musl`;
+/// returns the binary. musl's Rust target links statically by default.
+pub fn build_harness(log: &Path) -> Result<PathBuf> {
+    ui::step("Building the guest harness (static, musl)");
+    let root = workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Cmd::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "daxkit-harness",
+            "--release",
+            "--target",
+            GUEST_TARGET,
+        ])
+        .cwd(&root)
+        .run_logged(log, |_| {})
+        .context("building the guest harness")?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target_dir.join(GUEST_TARGET).join("release/daxkit-harness"))
+}
+
+/// The second archive of a run: `PLAN_PATH` with the plan as JSON.
+pub fn plan_archive(plan: &RunPlan) -> Result<Vec<u8>> {
+    let mut a = cpio::Archive::new();
+    let json = serde_json::to_vec_pretty(plan)?;
+    a.add_with_parents(PLAN_PATH, cpio::Kind::File(json), 0o644);
+    Ok(a.to_bytes())
+}
+
+/// The run's initrd: the cached image, zero padding to a 4-byte boundary
+/// (the kernel only looks for an uncompressed cpio header at a 4-aligned
+/// offset after a compressed one), then the plan archive.
+pub fn run_initrd(image: &Path, plan: &RunPlan, out: &Path) -> Result<()> {
+    let mut bytes =
+        std::fs::read(image).with_context(|| format!("reading the image {}", image.display()))?;
+    while bytes.len() % 4 != 0 {
+        bytes.push(0);
+    }
+    bytes.extend(plan_archive(plan)?);
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::Cmd;
+
+    fn archive() -> cpio::Archive {
+        let path = default_manifest();
+        let m = manifest::Manifest::load(&path).unwrap();
+        m.expand(path.parent().unwrap(), b"not really the harness", false)
+            .unwrap()
+    }
+
+    #[test]
+    fn two_builds_give_the_same_bytes() {
+        let home = tempfile::tempdir().unwrap();
+        let (h1, h2) = (home.path().join("a"), home.path().join("b"));
+        let i1 = store(&Home::at(&h1).unwrap(), &archive()).unwrap();
+        let i2 = store(&Home::at(&h2).unwrap(), &archive()).unwrap();
+        assert_eq!(i1.key, i2.key);
+        assert!(!i1.cached);
+        assert_eq!(
+            std::fs::read(&i1.path).unwrap(),
+            std::fs::read(&i2.path).unwrap()
+        );
+        // And the second store in the same home is a cache hit.
+        let again = store(&Home::at(&h1).unwrap(), &archive()).unwrap();
+        assert!(again.cached);
+        assert_eq!(again.path, i1.path);
+    }
+
+    #[test]
+    fn different_content_different_key() {
+        let home = tempfile::tempdir().unwrap();
+        let home = Home::at(home.path()).unwrap();
+        let mut a = archive();
+        let k1 = store(&home, &a).unwrap().key;
+        a.add("/etc/extra", cpio::Kind::File(b"1".to_vec()), 0o644);
+        assert_ne!(k1, store(&home, &a).unwrap().key);
+    }
+
+    #[test]
+    fn gzip_header_is_fixed() {
+        let gz = gzip(b"hello").unwrap();
+        // magic, deflate, no flags, mtime 0, xfl, OS=3 (Unix).
+        assert_eq!(&gz[..4], &[0x1f, 0x8b, 8, 0]);
+        assert_eq!(&gz[4..8], &[0, 0, 0, 0]);
+        assert_eq!(gz[9], 3);
+    }
+
+    /// The concatenated initrd unpacks with GNU cpio as the kernel would
+    /// (gunzip the first member, then read the plain archive after it).
+    #[test]
+    fn run_initrd_carries_the_plan_after_the_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path().join("h")).unwrap();
+        let image = store(&home, &archive()).unwrap();
+        let plan = RunPlan {
+            cases: vec!["x".into()],
+            ..RunPlan::default()
+        };
+        let initrd = dir.path().join("initrd");
+        run_initrd(&image.path, &plan, &initrd).unwrap();
+        let bytes = std::fs::read(&initrd).unwrap();
+        let gz_len = std::fs::metadata(&image.path).unwrap().len() as usize;
+        let plain = &bytes[gz_len.next_multiple_of(4)..];
+        assert_eq!(&plain[..6], b"070701");
+        let tail = dir.path().join("tail.cpio");
+        std::fs::write(&tail, plain).unwrap();
+        let listing = Cmd::new("sh")
+            .args(["-c", "cpio -it --quiet < \"$1\"", "sh"])
+            .arg(&tail)
+            .read()
+            .unwrap();
+        assert_eq!(
+            listing.lines().collect::<Vec<_>>(),
+            ["daxkit", "daxkit/plan.json"]
+        );
+        let gunzip = Cmd::new("sh")
+            .args(["-c", "gzip -dc < \"$1\" | cpio -it --quiet", "sh"])
+            .arg(&image.path)
+            .read()
+            .unwrap();
+        assert!(gunzip.lines().any(|l| l == "sbin/mkfs.xfs"), "{gunzip}");
+    }
+}

@@ -1,0 +1,461 @@
+//! `daxkit run` and `daxkit shell`: boot a kernel in QEMU with emulated
+//! NVDIMMs (or memmap pmem), feed the guest its run plan, watch it, and
+//! turn what came back into a table, `summary.json` and an exit code.
+//!
+//! The stages inside: [`accel`] (KVM or TCG, probed once), [`plan`] (the
+//! QEMU command line as data), [`launch`] (process, watchdog, outcome),
+//! [`console`] (panic detection), [`summary`] (verdict, table, JSON).
+//!
+//! A run folder (`runs/<stamp>-run`) keeps everything: plan.json,
+//! qemu.cmdline, initrd.img, nvdimm*.img (sparse), console.log,
+//! results.jsonl, qemu.log, summary.json.
+
+pub mod accel;
+pub mod console;
+pub mod launch;
+pub mod plan;
+pub mod summary;
+
+use crate::exec;
+use crate::home::Home;
+use crate::image::{self, ImageArgs};
+use crate::ui;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use daxkit_harness::protocol::{Fault, PmemMode, RunPlan};
+use launch::{Outcome, RunFiles, Watchdog};
+use plan::{Accel, Console, VmSpec};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PmemArg {
+    Nvdimm,
+    Memmap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FaultArg {
+    KernelPanic,
+    Hang,
+    CasePanic,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VmArgs {
+    /// Kernel to boot (bzImage).
+    #[arg(long, value_name = "BZIMAGE")]
+    pub kernel: PathBuf,
+    /// Where the guest gets persistent memory: ACPI NVDIMMs, or the legacy
+    /// memmap= kernel parameter.
+    #[arg(long, value_enum, default_value = "nvdimm")]
+    pub pmem: PmemArg,
+    /// KVM, TCG, or auto: KVM if a quick probe boot works, else TCG.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub accel: accel::AccelArg,
+    /// Guest CPUs.
+    #[arg(long, default_value_t = 1, hide = true)]
+    pub smp: u32,
+    /// Extra kernel command-line parameters (e.g. "loglevel=8").
+    #[arg(long, value_name = "PARAMS")]
+    pub append: Vec<String>,
+    /// Use this initramfs instead of building the image.
+    #[arg(long, value_name = "CPIO_GZ")]
+    pub image: Option<PathBuf>,
+    /// QEMU binary.
+    #[arg(long, default_value = "qemu-system-x86_64", hide = true)]
+    pub qemu: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub vm: VmArgs,
+    /// Run only this case (repeatable; default: all).
+    #[arg(long = "case", value_name = "NAME")]
+    pub cases: Vec<String>,
+    /// Filesystem to test (repeatable; default: xfs and ext4).
+    #[arg(long = "fs", value_parser = ["xfs", "ext4"])]
+    pub filesystems: Vec<String>,
+    /// Run the fault benchmark over this many MiB.
+    #[arg(long, value_name = "N")]
+    pub bench_mib: Option<u64>,
+    /// Whole-run limit, seconds.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub timeout: u64,
+    /// Limit from QEMU's start to the guest's hello, seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub boot_timeout: u64,
+    /// Longest silence between two result records, seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub silence_timeout: u64,
+    /// Make the guest fail on purpose (tests of daxkit itself).
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<FaultArg>,
+    /// Print the plan (QEMU command line, run plan) and do nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub vm: VmArgs,
+}
+
+impl RunArgs {
+    /// The plan the guest reads at `PLAN_PATH`.
+    pub fn run_plan(&self) -> RunPlan {
+        RunPlan {
+            cases: self.cases.clone(),
+            filesystems: self.filesystems.clone(),
+            pmem: pmem_mode(self.vm.pmem),
+            bench_mib: self.bench_mib,
+            fault: self.fault.map(|f| match f {
+                FaultArg::KernelPanic => Fault::KernelPanic,
+                FaultArg::Hang => Fault::Hang,
+                FaultArg::CasePanic => Fault::CasePanic,
+            }),
+        }
+    }
+
+    pub fn watchdog(&self) -> Watchdog {
+        Watchdog {
+            boot: Duration::from_secs(self.boot_timeout),
+            silence: Duration::from_secs(self.silence_timeout),
+            total: Duration::from_secs(self.timeout),
+            ..Watchdog::default()
+        }
+    }
+}
+
+fn pmem_mode(p: PmemArg) -> PmemMode {
+    match p {
+        PmemArg::Nvdimm => PmemMode::Nvdimm,
+        PmemArg::Memmap => PmemMode::Memmap,
+    }
+}
+
+/// The VM spec of a run in `run_dir` (pure).
+pub fn run_spec(
+    a: &VmArgs,
+    run_dir: &Path,
+    accel: Accel,
+    console: Console,
+    rdinit: Option<String>,
+) -> VmSpec {
+    VmSpec {
+        qemu: a.qemu.clone(),
+        kernel: a.kernel.clone(),
+        initrd: run_dir.join("initrd.img"),
+        run_dir: run_dir.to_owned(),
+        pmem: pmem_mode(a.pmem),
+        accel,
+        results: matches!(console, Console::File(_)).then(|| run_dir.join("results.jsonl")),
+        console,
+        rdinit,
+        smp: a.smp,
+        extra_append: a
+            .append
+            .iter()
+            .flat_map(|s| s.split_whitespace().map(String::from))
+            .collect(),
+    }
+}
+
+fn check_kernel(a: &VmArgs) -> Result<PathBuf> {
+    let k = a
+        .kernel
+        .canonicalize()
+        .with_context(|| format!("kernel {}", a.kernel.display()))?;
+    if !k.is_file() {
+        bail!("kernel {} is not a file", k.display());
+    }
+    Ok(k)
+}
+
+/// Creates the sparse NVDIMM backing files (a hole costs no disk space;
+/// only what the guest writes is allocated).
+fn create_backing(plan: &plan::QemuPlan) -> Result<()> {
+    for n in &plan.nvdimms {
+        let f = std::fs::File::create(&n.file)
+            .with_context(|| format!("creating {}", n.file.display()))?;
+        f.set_len(n.size)
+            .with_context(|| format!("sizing {}", n.file.display()))?;
+    }
+    Ok(())
+}
+
+fn image_for(home: &Home, a: &VmArgs, debug_shell: bool) -> Result<PathBuf> {
+    match &a.image {
+        Some(p) => Ok(p.clone()),
+        None => Ok(image::build(
+            home,
+            &ImageArgs {
+                debug_shell,
+                manifest: None,
+            },
+        )?
+        .path),
+    }
+}
+
+pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
+    let rplan = a.run_plan();
+    if a.dry_run {
+        let dir = PathBuf::from("<run>");
+        let accel = match a.vm.accel {
+            accel::AccelArg::Kvm => Accel::Kvm,
+            _ => Accel::Tcg,
+        };
+        let qp = plan::plan(&run_spec(
+            &a.vm,
+            &dir,
+            accel,
+            Console::File(dir.join("console.log")),
+            None,
+        ));
+        println!(
+            "# accel: {:?} (auto probes KVM at launch; TCG shown)",
+            a.vm.accel
+        );
+        println!("# run plan ({}):", daxkit_harness::protocol::PLAN_PATH);
+        println!("{}", serde_json::to_string_pretty(&rplan)?);
+        println!("# qemu:");
+        println!("{}", qp.cmd.display());
+        return Ok(crate::exit::GOOD);
+    }
+    let kernel = check_kernel(&a.vm)?;
+    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
+    let image = image_for(home, &a.vm, false)?;
+    let dir = home.new_run("run")?;
+    ui::step(format!("Run folder {}", dir.display()));
+    std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(&rplan)?)?;
+    image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
+    let choice = accel::choose(a.vm.accel, &a.vm.qemu, &kernel, &dir);
+    ui::note(format!(
+        "accelerator: {} ({})",
+        choice.accel.name(),
+        choice.reason
+    ));
+    let mut vm = a.vm.clone();
+    vm.kernel = kernel.clone();
+    let spec = run_spec(
+        &vm,
+        &dir,
+        choice.accel,
+        Console::File(dir.join("console.log")),
+        None,
+    );
+    let qp = plan::plan(&spec);
+    std::fs::write(dir.join("qemu.cmdline"), qp.cmd.display() + "\n")?;
+    create_backing(&qp)?;
+    let files = RunFiles {
+        console: dir.join("console.log"),
+        results: dir.join("results.jsonl"),
+        qemu_log: dir.join("qemu.log"),
+    };
+    ui::step(format!(
+        "Booting {} ({})",
+        kernel.display(),
+        choice.accel.name()
+    ));
+    let finished = launch::run(&qp.cmd, &files, &a.watchdog())?;
+    // The NVDIMM contents are scratch: keep the folder small.
+    for n in &qp.nvdimms {
+        let _ = std::fs::remove_file(&n.file);
+    }
+    let _ = std::fs::remove_file(dir.join("initrd.img"));
+    let v = summary::judge(&finished.outcome);
+    let json = summary::summary_json(&finished, &v, &choice, &kernel.display().to_string());
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_string_pretty(&json)? + "\n",
+    )?;
+    report(&finished, &v, &dir);
+    if matches!(finished.outcome, Outcome::Interrupted) {
+        bail!("interrupted; QEMU stopped, run folder {}", dir.display());
+    }
+    Ok(v.code)
+}
+
+fn report(f: &launch::Finished, v: &summary::Verdict, dir: &Path) {
+    if let Some(s) = f.outcome.stream() {
+        if let Some((kernel, _)) = s.hello() {
+            ui::note(format!(
+                "guest kernel {kernel}; hello after {:.2} s, run took {:.2} s",
+                f.timings.hello.unwrap_or_default().as_secs_f64(),
+                f.timings.total.as_secs_f64()
+            ));
+        }
+        if s.cases().next().is_some() || s.errors().next().is_some() {
+            print!("{}", summary::table(s));
+        }
+    }
+    let tail = match &f.outcome {
+        Outcome::Panic { tail, .. }
+        | Outcome::Timeout { tail, .. }
+        | Outcome::ProtocolError { tail, .. } => Some(tail.as_str()),
+        Outcome::QemuFailed { log_tail, .. } => Some(log_tail.as_str()),
+        _ => None,
+    };
+    if let Some(t) = tail {
+        eprintln!(
+            "--- console tail ({}) ---\n{t}\n---",
+            dir.join("console.log").display()
+        );
+    }
+    for w in f.console.warnings() {
+        ui::warn(format!("console line {}: {}", w.line, w.text));
+    }
+    println!(
+        "{}: {} (exit {}); run folder {}",
+        f.outcome.name(),
+        v.why,
+        v.code,
+        dir.display()
+    );
+}
+
+/// `daxkit shell`: the debug-shell image on the terminal.
+pub fn shell(home: &Home, a: &ShellArgs) -> Result<i32> {
+    let kernel = check_kernel(&a.vm)?;
+    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
+    let image = image_for(home, &a.vm, true)?;
+    let dir = home.new_run("shell")?;
+    let rplan = RunPlan {
+        pmem: pmem_mode(a.vm.pmem),
+        ..RunPlan::default()
+    };
+    image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
+    let choice = accel::choose(a.vm.accel, &a.vm.qemu, &kernel, &dir);
+    let mut vm = a.vm.clone();
+    vm.kernel = kernel;
+    let spec = run_spec(
+        &vm,
+        &dir,
+        choice.accel,
+        Console::Stdio,
+        Some("/shell-init".into()),
+    );
+    let qp = plan::plan(&spec);
+    std::fs::write(dir.join("qemu.cmdline"), qp.cmd.display() + "\n")?;
+    create_backing(&qp)?;
+    ui::step(format!(
+        "Shell on {} ({}; {}); Ctrl-A X quits QEMU",
+        vm.kernel.display(),
+        choice.accel.name(),
+        choice.reason
+    ));
+    let mut q = launch::QemuGuard::spawn_interactive(&qp.cmd)?;
+    let status = q.wait();
+    for n in &qp.nvdimms {
+        let _ = std::fs::remove_file(&n.file);
+    }
+    ui::note(format!(
+        "QEMU exited ({})",
+        status.map(|s| s.to_string()).unwrap_or_default()
+    ));
+    Ok(crate::exit::GOOD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn parse(args: &[&str]) -> RunArgs {
+        T::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+            .unwrap()
+            .run
+    }
+
+    #[test]
+    fn flags_make_the_run_plan() {
+        let a = parse(&[
+            "--kernel",
+            "/k",
+            "--case",
+            "a",
+            "--case",
+            "b",
+            "--fs",
+            "ext4",
+            "--pmem",
+            "memmap",
+            "--bench-mib",
+            "64",
+            "--fault",
+            "kernel-panic",
+        ]);
+        assert_eq!(
+            a.run_plan(),
+            RunPlan {
+                cases: vec!["a".into(), "b".into()],
+                filesystems: vec!["ext4".into()],
+                pmem: PmemMode::Memmap,
+                bench_mib: Some(64),
+                fault: Some(Fault::KernelPanic),
+            }
+        );
+        assert!(T::try_parse_from(["t", "--kernel", "/k", "--fs", "btrfs"]).is_err());
+    }
+
+    #[test]
+    fn timeouts_make_the_watchdog() {
+        let a = parse(&[
+            "--kernel",
+            "/k",
+            "--timeout",
+            "9",
+            "--boot-timeout",
+            "3",
+            "--silence-timeout",
+            "4",
+        ]);
+        let w = a.watchdog();
+        assert_eq!(
+            (w.total.as_secs(), w.boot.as_secs(), w.silence.as_secs()),
+            (9, 3, 4)
+        );
+    }
+
+    #[test]
+    fn spec_of_a_run() {
+        let a = parse(&[
+            "--kernel",
+            "/k",
+            "--append",
+            "loglevel=8 foo",
+            "--pmem",
+            "memmap",
+        ]);
+        let s = run_spec(
+            &a.vm,
+            Path::new("/r"),
+            Accel::Tcg,
+            Console::File("/r/console.log".into()),
+            None,
+        );
+        assert_eq!(s.initrd, Path::new("/r/initrd.img"));
+        assert_eq!(s.results.as_deref(), Some(Path::new("/r/results.jsonl")));
+        assert_eq!(s.extra_append, ["loglevel=8", "foo"]);
+        let p = plan::plan(&s);
+        assert!(p.append.ends_with("memmap=2G!1G loglevel=8 foo"));
+        // A shell has no result port.
+        let s = run_spec(
+            &a.vm,
+            Path::new("/r"),
+            Accel::Tcg,
+            Console::Stdio,
+            Some("/shell-init".into()),
+        );
+        assert!(s.results.is_none());
+    }
+}
