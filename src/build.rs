@@ -1,0 +1,234 @@
+//! `daxkit build`: `make bzImage` in the worktree with `O=<build dir>`,
+//! ccache when installed, `-j` = cores, a progress bar driven by kbuild's
+//! own output, the full log in the build dir.
+//!
+//! One build dir per tree, locked while a build runs, so a second daxkit
+//! waits instead of corrupting it. kbuild deletes half-written targets on
+//! Ctrl-C (.DELETE_ON_ERROR), so an interrupted build dir stays reusable.
+
+use crate::apply::Applied;
+use crate::cli::ConfigArgs;
+use crate::exec::{self, find_tool, require_tool, Cmd, CommandFailed};
+use crate::home::Home;
+use crate::ui;
+use anyhow::{bail, Context, Result};
+use fs2::FileExt;
+use regex::Regex;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+/// Progress estimate for a first build of the default config (measured:
+/// the default fragments give about this many kbuild steps).
+const FIRST_BUILD_ESTIMATE: u64 = 2600;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// `CC=` for make; `None` picks `ccache gcc` when ccache is installed.
+    pub cc: Option<String>,
+    pub jobs: usize,
+}
+
+impl BuildOptions {
+    pub fn from_args(a: &ConfigArgs) -> BuildOptions {
+        BuildOptions {
+            cc: a.cc.clone(),
+            jobs: exec::cores(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildOutcome {
+    pub bzimage: PathBuf,
+    pub log: PathBuf,
+    pub wall: Duration,
+    /// kbuild steps (CC, LD, AR, ...) this build actually ran.
+    pub steps: u64,
+}
+
+/// The make invocation, without running it.
+pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions, ccache_dir: &Path) -> Cmd {
+    let mut cmd = Cmd::new("make")
+        .arg("-C")
+        .arg(src)
+        .arg(format!("O={}", build.display()))
+        .arg("ARCH=x86_64")
+        .arg(format!("-j{}", opts.jobs));
+    let cc = match &opts.cc {
+        Some(cc) => Some(cc.clone()),
+        None => find_tool("ccache").map(|_| "ccache gcc".to_owned()),
+    };
+    if let Some(cc) = cc {
+        if cc.starts_with("ccache") {
+            // Relative paths in the hash: worktrees at other paths still hit.
+            cmd = cmd.env("CCACHE_BASEDIR", "/").env(
+                "CCACHE_DIR",
+                std::env::var_os("CCACHE_DIR").unwrap_or(ccache_dir.into()),
+            );
+        }
+        cmd = cmd.arg(format!("CC={cc}"));
+    }
+    cmd.arg("bzImage")
+}
+
+static STEP: LazyLock<Regex> =
+    LazyLock::new(|| {
+    // `  CC      fs/dax.o`, `  LD [M]  x.ko`, `  RUSTC L rust/core.o`
+    Regex::new(r"^  ([A-Z][A-Z0-9_]*(?: \[[A-Z]\]| [A-Z]\b)?)\s+(\S.*)$").unwrap()
+});
+
+/// A kbuild progress line (`  CC      fs/dax.o`) → (verb, target).
+pub fn parse_step(line: &str) -> Option<(&str, &str)> {
+    let c = STEP.captures(line)?;
+    let verb = c.get(1)?.as_str();
+    // Lines such as "  Kernel: arch/x86/boot/bzImage is ready" are not steps.
+    if verb.len() > 12 {
+        return None;
+    }
+    Some((verb, c.get(2)?.as_str()))
+}
+
+/// Error lines worth showing first from a failed build log.
+pub fn first_errors(log_text: &str, n: usize) -> Vec<String> {
+    log_text
+        .lines()
+        .filter(|l| {
+            l.contains("error:")
+                || l.contains("Error ")
+                || l.starts_with("make") && l.contains("***")
+                || l.contains("undefined reference")
+        })
+        .take(n)
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn build(home: &Home, applied: &Applied, opts: &BuildOptions) -> Result<BuildOutcome> {
+    let build = home.build_dir(&applied.base.id);
+    if !build.join(".config").is_file() {
+        bail!("{}: no .config; run `daxkit config` first", build.display());
+    }
+    for t in ["make", "gcc", "flex", "bison", "bc", "perl"] {
+        require_tool(t)?;
+    }
+    let config = std::fs::read_to_string(build.join(".config"))?;
+    if config.contains("\nCONFIG_RUST=y") {
+        require_tool("bindgen")?;
+    }
+    let lock_path = build.join(".daxkit-build.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    if lock.try_lock_exclusive().is_err() {
+        ui::note(format!("waiting for another build of {}", build.display()));
+        lock.lock_exclusive()?;
+    }
+    let stats = build.join(".daxkit-build-steps");
+    let estimate = std::fs::read_to_string(&stats)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(FIRST_BUILD_ESTIMATE);
+    let log = build.join("daxkit-build.log");
+    std::fs::write(&log, "")?;
+    let cmd = make_cmd(&applied.worktree, &build, opts, &home.root.join("ccache"));
+    ui::step(format!(
+        "building bzImage at {} (-j{}, log {})",
+        crate::tree::short(&applied.head),
+        opts.jobs,
+        log.display()
+    ));
+    let start = Instant::now();
+    let mut bar = ui::Progress::new("build", estimate);
+    let mut steps = 0u64;
+    let res = cmd.run_logged(&log, |line| {
+        if let Some((_, target)) = parse_step(line) {
+            steps += 1;
+            bar.inc(target);
+        }
+    });
+    bar.finish();
+    let wall = start.elapsed();
+    if let Err(e) = res {
+        if exec::interrupted() {
+            bail!(
+                "build interrupted; {} is reusable, rerun to continue (log {})",
+                build.display(),
+                log.display()
+            );
+        }
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let errors = first_errors(&text, 12);
+        if let Some(f) = e.downcast_ref::<CommandFailed>() {
+            bail!(
+                "kernel build failed after {:.0}s; first errors:\n{}\nlast lines:\n{}\nfull log: {}",
+                wall.as_secs_f64(),
+                errors.join("\n"),
+                exec::tail_of(&f.tail, 10),
+                log.display()
+            );
+        }
+        return Err(e);
+    }
+    // Only a full build says how big a build is.
+    if steps > estimate / 2 {
+        std::fs::write(&stats, steps.to_string())?;
+    }
+    let bzimage = build.join("arch/x86/boot/bzImage");
+    if !bzimage.is_file() {
+        bail!("make succeeded but {} is missing", bzimage.display());
+    }
+    ui::note(format!(
+        "built in {:.1}s ({steps} kbuild steps)",
+        wall.as_secs_f64()
+    ));
+    Ok(BuildOutcome {
+        bzimage,
+        log,
+        wall,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps() {
+        assert_eq!(parse_step("  CC      fs/dax.o"), Some(("CC", "fs/dax.o")));
+        assert_eq!(
+            parse_step("  RUSTC L rust/core.o"),
+            Some(("RUSTC L", "rust/core.o"))
+        );
+        assert_eq!(parse_step("  LD [M]  x.ko"), Some(("LD [M]", "x.ko")));
+        assert_eq!(
+            parse_step("  HOSTCC  scripts/basic/fixdep"),
+            Some(("HOSTCC", "scripts/basic/fixdep"))
+        );
+        assert_eq!(parse_step("make[1]: Entering directory '/x'"), None);
+        assert_eq!(parse_step("fs/dax.c:12:1: error: expected ';'"), None);
+        assert_eq!(
+            parse_step("Kernel: arch/x86/boot/bzImage is ready  (#1)"),
+            None
+        );
+    }
+
+    #[test]
+    fn make_command_uses_given_cc() {
+        let o = BuildOptions {
+            cc: Some("distcc gcc".into()),
+            jobs: 2,
+        };
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o, Path::new("/c"));
+        assert_eq!(
+            c.display(),
+            "make -C /s O=/b ARCH=x86_64 -j2 'CC=distcc gcc' bzImage"
+        );
+    }
+
+    #[test]
+    fn errors_first() {
+        let log = "  CC fs/a.o\nfs/dax.c:1:2: error: boom\nmake[3]: *** [x] Error 1\n";
+        assert_eq!(first_errors(log, 5).len(), 2);
+    }
+}

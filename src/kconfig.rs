@@ -1,0 +1,507 @@
+//! `daxkit config`: Kconfig fragments merged into one, `.config` made with
+//! `make allnoconfig KCONFIG_ALLCONFIG=<merged>`, and every requested option
+//! checked against the result.
+//!
+//! Kconfig drops an option silently when a dependency is missing (LIBNVDIMM
+//! without BLK_DEV, ZONE_DEVICE without MEMORY_HOTREMOVE, ...). Here a
+//! dropped option is an error that names it, the value asked for and got,
+//! and which of its dependencies are unmet, read from the tree's own Kconfig.
+
+use crate::apply::Applied;
+use crate::cli::ConfigArgs;
+use crate::exec::{require_tool, Cmd};
+use crate::home::Home;
+use crate::series::Series;
+use crate::ui;
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// The default fragments, in merge order (later wins).
+pub const DEFAULT_FRAGMENTS: &[&str] = &["base", "dax", "probes", "rust"];
+
+/// `kernel-config/` of this checkout (or of the daxkit source tree).
+pub fn config_dir() -> PathBuf {
+    let local = PathBuf::from("kernel-config");
+    if local.join("base.config").is_file() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel-config")
+}
+
+/// Defaults, then the series' own fragments, then `--fragment`s.
+pub fn fragments(a: &ConfigArgs, series: Option<&Series>) -> Result<Vec<PathBuf>> {
+    let dir = config_dir();
+    let mut v: Vec<PathBuf> = DEFAULT_FRAGMENTS
+        .iter()
+        .filter(|f| !(a.no_rust && **f == "rust"))
+        .map(|f| dir.join(format!("{f}.config")))
+        .collect();
+    if let Some(s) = series {
+        v.extend(s.config.iter().cloned());
+    }
+    v.extend(a.fragments.iter().cloned());
+    for f in &v {
+        if !f.is_file() {
+            bail!("config fragment {} not found", f.display());
+        }
+    }
+    Ok(v)
+}
+
+/// One requested option: its value and the fragment that set it last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub value: String,
+    pub from: String,
+}
+
+/// Parses fragments into `NAME -> request` (without the `CONFIG_` prefix).
+pub fn merge(files: &[PathBuf]) -> Result<BTreeMap<String, Request>> {
+    let mut out = BTreeMap::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let loc = format!("{}:{}", f.display(), n + 1);
+            if let Some((name, value)) =
+                parse_line(line).map_err(|e| anyhow::anyhow!("{loc}: {e}"))?
+            {
+                out.insert(name, Request { value, from: loc });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One `.config`/fragment line: `CONFIG_X=v`, `# CONFIG_X is not set` (n),
+/// comment or blank (None).
+pub fn parse_line(line: &str) -> Result<Option<(String, String)>, String> {
+    let line = line.trim();
+    if let Some(rest) = line.strip_prefix("# CONFIG_") {
+        if let Some(name) = rest.strip_suffix(" is not set") {
+            return Ok(Some((name.to_owned(), "n".into())));
+        }
+        return Ok(None);
+    }
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let Some(rest) = line.strip_prefix("CONFIG_") else {
+        return Err(format!("not a Kconfig line: {line:?}"));
+    };
+    let Some((name, value)) = rest.split_once('=') else {
+        return Err(format!("missing `=` in {line:?}"));
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("bad option name in {line:?}"));
+    }
+    Ok(Some((name.to_owned(), value.to_owned())))
+}
+
+/// Values of a `.config`; options absent from it are `n`.
+pub fn read_config(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| parse_line(l).ok().flatten())
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub name: String,
+    pub requested: String,
+    pub actual: String,
+    pub from: String,
+    /// Why, from the tree's Kconfig: unknown option, unmet deps, no prompt.
+    pub why: String,
+}
+
+#[derive(Debug)]
+pub struct ConfigReport {
+    pub config: PathBuf,
+    pub requested: usize,
+    pub total_set: usize,
+    pub reused: bool,
+}
+
+impl ConfigReport {
+    pub fn summary(&self) -> String {
+        format!(
+            "{}: all {} requested options hold ({} options set{})",
+            self.config.display(),
+            self.requested,
+            self.total_set,
+            if self.reused { ", unchanged" } else { "" }
+        )
+    }
+}
+
+/// Writes and verifies `.config` in the build dir of `applied`.
+pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
+    let build = home.build_dir(&applied.base.id);
+    std::fs::create_dir_all(&build)?;
+    let requests = merge(frags)?;
+    let mut merged = String::new();
+    for (name, r) in &requests {
+        if r.value == "n" {
+            writeln!(merged, "# CONFIG_{name} is not set")?;
+        } else {
+            writeln!(merged, "CONFIG_{name}={}", r.value)?;
+        }
+    }
+    let frag_path = build.join("daxkit-fragment.config");
+    let stamp_path = build.join("daxkit-config.stamp");
+    let stamp = format!(
+        "{:x}",
+        Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
+    );
+    let config = build.join(".config");
+    let reused =
+        config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
+    if !reused {
+        ui::step(format!(
+            "configuring {} ({} fragments)",
+            build.display(),
+            frags.len()
+        ));
+        for t in ["make", "gcc", "flex", "bison", "perl"] {
+            require_tool(t)?;
+        }
+        std::fs::remove_file(&stamp_path).ok();
+        std::fs::write(&frag_path, &merged)?;
+        let log = build.join("daxkit-config.log");
+        std::fs::write(&log, "")?;
+        Cmd::new("make")
+            .arg("-C")
+            .arg(&applied.worktree)
+            .arg(format!("O={}", build.display()))
+            .arg("ARCH=x86_64")
+            .arg(format!("KCONFIG_ALLCONFIG={}", frag_path.display()))
+            .arg("allnoconfig")
+            .run_logged(&log, |_| {})
+            .context("making .config")?;
+    }
+    let text = std::fs::read_to_string(&config)
+        .with_context(|| format!("reading {}", config.display()))?;
+    let actual = read_config(&text);
+    let kconfig = KconfigIndex::scan(&applied.worktree)?;
+    let mismatches = verify(&requests, &actual, &kconfig);
+    if !mismatches.is_empty() {
+        let mut msg = format!(
+            "{} of {} requested options did not hold in {}:",
+            mismatches.len(),
+            requests.len(),
+            config.display()
+        );
+        for m in &mismatches {
+            write!(
+                msg,
+                "\n  CONFIG_{}: requested {}, got {} ({}) — {}",
+                m.name, m.requested, m.actual, m.from, m.why
+            )?;
+        }
+        bail!(msg);
+    }
+    std::fs::write(&stamp_path, &stamp)?;
+    Ok(ConfigReport {
+        config,
+        requested: requests.len(),
+        total_set: actual.values().filter(|v| *v != "n").count(),
+        reused,
+    })
+}
+
+pub fn verify(
+    requests: &BTreeMap<String, Request>,
+    actual: &HashMap<String, String>,
+    kconfig: &KconfigIndex,
+) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for (name, r) in requests {
+        let got = actual.get(name).cloned().unwrap_or_else(|| "n".into());
+        if got == r.value {
+            continue;
+        }
+        out.push(Mismatch {
+            name: name.clone(),
+            requested: r.value.clone(),
+            actual: if actual.contains_key(name) {
+                got
+            } else {
+                "not set".into()
+            },
+            from: r.from.clone(),
+            why: kconfig.explain(name, actual),
+        });
+    }
+    out
+}
+
+/// What the tree's Kconfig files say about each symbol (x86 only).
+#[derive(Debug, Default)]
+pub struct KconfigIndex {
+    pub symbols: HashMap<String, SymbolInfo>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SymbolInfo {
+    /// `depends on` expressions, including enclosing `if` blocks.
+    pub depends: Vec<String>,
+    /// Whether any definition has a prompt (is user-settable).
+    pub has_prompt: bool,
+    /// Where it is defined.
+    pub file: String,
+}
+
+static CONFIG_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:menu)?config\s+([A-Za-z0-9_]+)\s*$").unwrap());
+static TYPE_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^(?:bool|tristate|string|int|hex|prompt)\s+""#).unwrap());
+static SYMBOL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(!?)\b([A-Z0-9_]+)\b").unwrap());
+
+impl KconfigIndex {
+    pub fn scan(src: &Path) -> Result<KconfigIndex> {
+        let mut idx = KconfigIndex::default();
+        let mut files = Vec::new();
+        collect_kconfigs(src, src, &mut files)?;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let rel = f.strip_prefix(src).unwrap_or(&f).display().to_string();
+            idx.add_file(&rel, &text);
+        }
+        Ok(idx)
+    }
+
+    pub fn add_file(&mut self, rel: &str, text: &str) {
+        let mut ifs: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        for raw in text.lines() {
+            let line = raw.trim();
+            if raw.starts_with(|c: char| !c.is_whitespace()) || line.is_empty() {
+                // Top-level keyword: ends a config block's attributes.
+                if !line.is_empty() {
+                    current = None;
+                }
+            }
+            if let Some(c) = CONFIG_LINE.captures(line) {
+                let name = c[1].to_owned();
+                let info = self.symbols.entry(name.clone()).or_default();
+                if info.file.is_empty() {
+                    info.file = rel.to_owned();
+                }
+                info.depends.extend(ifs.iter().cloned());
+                current = Some(name);
+            } else if let Some(cond) = line.strip_prefix("if ") {
+                ifs.push(cond.trim().to_owned());
+            } else if line == "endif" {
+                ifs.pop();
+            } else if line == "help" || line == "---help---" {
+                // Help text follows; it may say "depends on" in prose.
+                current = None;
+            } else if let Some(name) = &current {
+                let info = self.symbols.entry(name.clone()).or_default();
+                if let Some(dep) = line.strip_prefix("depends on ") {
+                    info.depends.push(dep.trim().to_owned());
+                } else if TYPE_PROMPT.is_match(line) {
+                    info.has_prompt = true;
+                }
+            }
+        }
+    }
+
+    /// A one-line reason why `name` does not have the requested value.
+    pub fn explain(&self, name: &str, actual: &HashMap<String, String>) -> String {
+        let Some(info) = self.symbols.get(name) else {
+            return "unknown option: no Kconfig in this tree defines it".into();
+        };
+        let value = |s: &str| actual.get(s).map_or("n", String::as_str).to_owned();
+        let mut unmet = Vec::new();
+        for dep in &info.depends {
+            for c in SYMBOL.captures_iter(dep) {
+                let (neg, sym) = (&c[1] == "!", &c[2]);
+                if matches!(sym, "y" | "n" | "m") || sym.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let v = value(sym);
+                let off = v == "n";
+                if off != neg {
+                    let s = format!("{}{sym}={v}", if neg { "!" } else { "" });
+                    if !unmet.contains(&s) {
+                        unmet.push(s);
+                    }
+                }
+            }
+        }
+        let mut why = String::new();
+        if !unmet.is_empty() {
+            write!(why, "unmet dependencies: {}", unmet.join(", ")).ok();
+        }
+        if !info.has_prompt {
+            if !why.is_empty() {
+                why += "; ";
+            }
+            why += "it has no prompt (only selected or defaulted by other options)";
+        }
+        if why.is_empty() {
+            why = format!("depends on {}", info.depends.join(" && "));
+            if info.depends.is_empty() {
+                why = "no unmet dependency found (a choice, or a value out of range?)".into();
+            }
+        }
+        format!("{why} [{}]", info.file)
+    }
+}
+
+fn collect_kconfigs(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let e = e?;
+        let p = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if e.file_type()?.is_dir() {
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            // Other architectures define the same symbols differently.
+            let skip = name.starts_with('.')
+                || rel == Path::new("Documentation")
+                || (rel.starts_with("arch") && rel.components().count() == 2 && name != "x86");
+            if !skip {
+                collect_kconfigs(root, &p, out)?;
+            }
+        } else if name.starts_with("Kconfig") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Parsed default fragments of this checkout, for tests and reports.
+pub fn default_requests() -> Result<BTreeMap<String, Request>> {
+    let dir = config_dir();
+    merge(
+        &DEFAULT_FRAGMENTS
+            .iter()
+            .map(|f| dir.join(format!("{f}.config")))
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        assert_eq!(parse_line("CONFIG_A=y"), Ok(Some(("A".into(), "y".into()))));
+        assert_eq!(
+            parse_line("# CONFIG_B is not set"),
+            Ok(Some(("B".into(), "n".into())))
+        );
+        assert_eq!(
+            parse_line("CONFIG_S=\"x y\""),
+            Ok(Some(("S".into(), "\"x y\"".into())))
+        );
+        assert_eq!(parse_line("# comment"), Ok(None));
+        assert!(parse_line("FOO=y").is_err());
+        assert!(parse_line("CONFIG_FOO").is_err());
+    }
+
+    #[test]
+    fn later_fragment_wins() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.config");
+        let b = d.path().join("b.config");
+        std::fs::write(&a, "CONFIG_X=y\nCONFIG_Y=y\n").unwrap();
+        std::fs::write(&b, "# CONFIG_X is not set\n").unwrap();
+        let m = merge(&[a, b.clone()]).unwrap();
+        assert_eq!(m["X"].value, "n");
+        assert!(m["X"].from.ends_with("b.config:1"));
+        assert_eq!(m["Y"].value, "y");
+        std::fs::write(&b, "CONFIG_X y\n").unwrap();
+        let err = merge(&[b]).unwrap_err().to_string();
+        assert!(err.contains("b.config:1"), "{err}");
+    }
+
+    const KCONFIG: &str = r#"
+menuconfig LIBNVDIMM
+	tristate "NVDIMM (Non-Volatile Memory Device) Support"
+	depends on PHYS_ADDR_T_64BIT
+	depends on HAS_IOMEM
+	depends on BLK_DEV
+	help
+	  Generic support.
+
+if LIBNVDIMM
+
+config BLK_DEV_PMEM
+	tristate "PMEM: Persistent memory block device support"
+	default LIBNVDIMM
+	select DAX
+
+endif
+
+config FS_DAX_PMD
+	bool
+	default FS_DAX
+	depends on FS_DAX
+	depends on ZONE_DEVICE
+	depends on TRANSPARENT_HUGEPAGE
+"#;
+
+    fn idx() -> KconfigIndex {
+        let mut i = KconfigIndex::default();
+        i.add_file("drivers/nvdimm/Kconfig", KCONFIG);
+        i
+    }
+
+    #[test]
+    fn explains_unmet_dependency() {
+        let actual: HashMap<String, String> = [("PHYS_ADDR_T_64BIT", "y"), ("HAS_IOMEM", "y")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let why = idx().explain("LIBNVDIMM", &actual);
+        assert_eq!(
+            why,
+            "unmet dependencies: BLK_DEV=n [drivers/nvdimm/Kconfig]"
+        );
+        let why = idx().explain("BLK_DEV_PMEM", &actual);
+        assert!(why.starts_with("unmet dependencies: LIBNVDIMM=n"), "{why}");
+    }
+
+    #[test]
+    fn explains_promptless_and_unknown() {
+        let actual: HashMap<String, String> = [("FS_DAX", "y"), ("TRANSPARENT_HUGEPAGE", "y")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let why = idx().explain("FS_DAX_PMD", &actual);
+        assert!(why.contains("ZONE_DEVICE=n"), "{why}");
+        assert!(why.contains("no prompt"), "{why}");
+        assert!(idx()
+            .explain("NO_SUCH", &actual)
+            .starts_with("unknown option"));
+    }
+
+    #[test]
+    fn verify_reports_each_dropped_option() {
+        let mut req = BTreeMap::new();
+        for (k, v) in [("LIBNVDIMM", "y"), ("PHYS_ADDR_T_64BIT", "y")] {
+            req.insert(
+                k.into(),
+                Request {
+                    value: v.into(),
+                    from: "f:1".into(),
+                },
+            );
+        }
+        let actual: HashMap<String, String> =
+            [("PHYS_ADDR_T_64BIT".to_owned(), "y".to_owned())].into();
+        let m = verify(&req, &actual, &idx());
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].name, "LIBNVDIMM");
+        assert_eq!(m[0].actual, "not set");
+        assert!(m[0].why.contains("BLK_DEV=n"));
+    }
+}

@@ -1,0 +1,512 @@
+//! Patch series: `patches/<name>/series.yaml`, a folder of `git format-patch`
+//! output, or an mbox — all loaded into one [`Series`].
+//!
+//! Only parsing lives here (no git): a [`Patch`] carries author, date,
+//! message and the diff text that `apply` turns into a commit.
+
+use anyhow::{anyhow, bail, Context, Result};
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// `series.yaml`, as written by a series author.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesFile {
+    pub name: String,
+    /// Revision of the series (the N of `[PATCH vN]`).
+    #[serde(default = "one")]
+    pub version: u32,
+    #[serde(default)]
+    pub base: BaseSpec,
+    /// Patch files, in order, relative to the series folder.
+    pub patches: Vec<PathBuf>,
+    /// Kconfig fragments the series needs, relative to the series folder.
+    #[serde(default)]
+    pub config: Vec<PathBuf>,
+    /// Expected mapping per case after the series (overrides the stock
+    /// expectation), e.g. `xfs-aligned-shared-write: pmd`.
+    #[serde(default)]
+    pub expect: BTreeMap<String, String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseSpec {
+    /// Tag or commit the series applies to (e.g. `debian-6.12.117`). In a
+    /// Debian tarball import any sublevel of `kernel` is accepted.
+    pub rev: Option<String>,
+    /// `VERSION.PATCHLEVEL` the series expects, e.g. `6.12`.
+    pub kernel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch {
+    /// Where it came from (file, or `mbox:N`), for messages.
+    pub source: String,
+    /// Subject without the `[PATCH ...]` prefix.
+    pub subject: String,
+    /// `n` of `[PATCH m/n]`, when present.
+    pub number: Option<u32>,
+    pub author_name: String,
+    pub author_email: String,
+    /// Seconds since the epoch and the UTC offset in minutes.
+    pub date: (i64, i32),
+    /// Full commit message: subject, blank line, body with trailers.
+    pub message: String,
+    /// The diff, from the first `diff --git` to the end of the last hunk.
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub version: u32,
+    pub base: BaseSpec,
+    pub patches: Vec<Patch>,
+    pub config: Vec<PathBuf>,
+    pub expect: BTreeMap<String, String>,
+    /// The folder or file it was loaded from.
+    pub origin: PathBuf,
+}
+
+/// Loads a series from a name under `patches/`, a folder, or an mbox file.
+pub fn load(spec: &str) -> Result<Series> {
+    let path = locate(spec)?;
+    if path.is_dir() {
+        if path.join("series.yaml").is_file() {
+            load_yaml(&path.join("series.yaml"))
+        } else {
+            load_patch_dir(&path)
+        }
+    } else {
+        load_mbox(&path)
+    }
+}
+
+fn locate(spec: &str) -> Result<PathBuf> {
+    let direct = PathBuf::from(spec);
+    if direct.exists() {
+        return Ok(direct);
+    }
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
+    for root in [PathBuf::from("patches"), shipped.clone()] {
+        let p = root.join(spec);
+        if p.is_dir() {
+            return Ok(p);
+        }
+    }
+    let known: Vec<String> = std::fs::read_dir(&shipped)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("series.yaml").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    bail!(
+        "series {spec:?} not found: not a file or folder, and not a series under patches/ (known: {})",
+        if known.is_empty() { "none".into() } else { known.join(", ") }
+    )
+}
+
+pub fn load_yaml(file: &Path) -> Result<Series> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let sf = parse_yaml(&text).map_err(|e| anyhow!("{}:{e}", file.display()))?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut patches = Vec::new();
+    for (i, rel) in sf.patches.iter().enumerate() {
+        let p = dir.join(rel);
+        let text = std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "{}: patch {}/{} {}: cannot read",
+                file.display(),
+                i + 1,
+                sf.patches.len(),
+                p.display()
+            )
+        })?;
+        patches.push(parse_mail(&text, &p.display().to_string())?);
+    }
+    for c in &sf.config {
+        let p = dir.join(c);
+        if !p.is_file() {
+            bail!(
+                "{}: config fragment {} not found",
+                file.display(),
+                p.display()
+            );
+        }
+    }
+    Ok(Series {
+        name: sf.name,
+        version: sf.version,
+        base: sf.base,
+        patches,
+        config: sf.config.iter().map(|c| dir.join(c)).collect(),
+        expect: sf.expect,
+        origin: dir.to_owned(),
+    })
+}
+
+/// Parses series.yaml text; errors carry `line:column: message`.
+pub fn parse_yaml(text: &str) -> Result<SeriesFile, String> {
+    serde_yaml::from_str::<SeriesFile>(text).map_err(|e| match e.location() {
+        Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
+        None => format!(" {e}"),
+    })
+}
+
+fn load_patch_dir(dir: &Path) -> Result<Series> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "patch" || e == "diff"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "{}: no series.yaml and no *.patch files: not a series",
+            dir.display()
+        );
+    }
+    let mut text = String::new();
+    for f in &files {
+        text += &std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        text.push('\n');
+    }
+    let (patches, base) = split_mails(&text, &dir.display().to_string())?;
+    from_mails(dir, patches, base)
+}
+
+fn load_mbox(file: &Path) -> Result<Series> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let (patches, base) = split_mails(&text, &file.display().to_string())?;
+    from_mails(file, patches, base)
+}
+
+fn from_mails(origin: &Path, mut patches: Vec<Patch>, base: Option<String>) -> Result<Series> {
+    if patches.is_empty() {
+        bail!("{}: no patches (no mail with a diff)", origin.display());
+    }
+    // `[PATCH m/n]` numbers decide the order when every patch has one.
+    if patches.iter().all(|p| p.number.is_some()) {
+        patches.sort_by_key(|p| p.number);
+    }
+    let name = origin
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "series".into());
+    Ok(Series {
+        name,
+        version: 1,
+        base: BaseSpec {
+            rev: base,
+            kernel: None,
+        },
+        patches,
+        config: Vec::new(),
+        expect: BTreeMap::new(),
+        origin: origin.to_owned(),
+    })
+}
+
+static MBOX_FROM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^From [0-9a-f]{40} |^From \S+@\S+ ").unwrap());
+static BASE_COMMIT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^base-commit: ([0-9a-f]{7,40})\s*$").unwrap());
+
+/// Splits an mbox into mails; returns the patches (mails with a diff;
+/// cover letters are dropped) and the `base-commit:` trailer if any.
+pub fn split_mails(text: &str, origin: &str) -> Result<(Vec<Patch>, Option<String>)> {
+    let starts: Vec<usize> = MBOX_FROM.find_iter(text).map(|m| m.start()).collect();
+    let mut chunks = Vec::new();
+    if starts.is_empty() {
+        chunks.push(text);
+    } else {
+        for (i, s) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            chunks.push(&text[*s..end]);
+        }
+    }
+    let base = BASE_COMMIT
+        .captures(text)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()).to_owned());
+    let mut patches = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if !chunk.contains("\ndiff --git ") {
+            continue;
+        }
+        patches.push(parse_mail(chunk, &format!("{origin}: mail {}", i + 1))?);
+    }
+    Ok((patches, base))
+}
+
+static SUBJECT_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\[(?:[^\]]*?\s)?(?:PATCH|RFC)(?:[^\]]*?\s(\d+)/(\d+))?[^\]]*\]\s*").unwrap()
+});
+
+/// Parses one `git format-patch` mail.
+pub fn parse_mail(text: &str, source: &str) -> Result<Patch> {
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text
+        .split_once("\n\n")
+        .ok_or_else(|| anyhow!("{source}: no blank line after the mail headers"))?;
+    let headers = unfold_headers(head);
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let from = get("From").ok_or_else(|| anyhow!("{source}: no From: header"))?;
+    let (author_name, author_email) = parse_address(from)
+        .ok_or_else(|| anyhow!("{source}: cannot read author from From: {from:?}"))?;
+    let date = get("Date").ok_or_else(|| anyhow!("{source}: no Date: header"))?;
+    let date =
+        parse_rfc2822(date).ok_or_else(|| anyhow!("{source}: cannot read Date: {date:?}"))?;
+    let raw_subject = get("Subject").ok_or_else(|| anyhow!("{source}: no Subject: header"))?;
+    let (subject, number) = match SUBJECT_TAG.captures(raw_subject) {
+        Some(c) => (
+            raw_subject[c.get(0).map_or(0, |m| m.end())..].to_owned(),
+            c.get(1).and_then(|m| m.as_str().parse().ok()),
+        ),
+        None => (raw_subject.to_owned(), None),
+    };
+    let diff_start = if body.starts_with("diff --git ") {
+        0
+    } else {
+        body.find("\ndiff --git ")
+            .map(|i| i + 1)
+            .ok_or_else(|| anyhow!("{source}: no diff in this mail"))?
+    };
+    // The message ends at the `---` line before the diffstat.
+    let pre = &body[..diff_start];
+    let msg_body = match pre.find("\n---\n") {
+        Some(i) => &pre[..i],
+        None => pre.strip_prefix("---\n").map_or(pre, |_| ""),
+    };
+    let mut diff = &body[diff_start..];
+    // format-patch's signature: "-- \n2.47.3\n", possibly followed by
+    // base-commit trailers in the last mail.
+    if let Some(i) = diff.find("\n-- \n") {
+        diff = &diff[..i + 1];
+    }
+    let mut message = subject.trim().to_owned();
+    let msg_body = msg_body.trim();
+    if !msg_body.is_empty() {
+        message += "\n\n";
+        message += msg_body;
+    }
+    message.push('\n');
+    Ok(Patch {
+        source: source.to_owned(),
+        subject: subject.trim().to_owned(),
+        number,
+        author_name,
+        author_email,
+        date,
+        message,
+        diff: diff.to_owned(),
+    })
+}
+
+fn unfold_headers(head: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with("From ") && out.is_empty() {
+            continue; // mbox separator
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = out.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    out
+}
+
+/// `Name <email>` or a bare address.
+fn parse_address(s: &str) -> Option<(String, String)> {
+    match (s.rfind('<'), s.rfind('>')) {
+        (Some(a), Some(b)) if a < b => {
+            let name = s[..a].trim().trim_matches('"').to_owned();
+            let email = s[a + 1..b].trim().to_owned();
+            Some((if name.is_empty() { email.clone() } else { name }, email))
+        }
+        _ if s.contains('@') => Some((s.trim().to_owned(), s.trim().to_owned())),
+        _ => None,
+    }
+}
+
+/// RFC 2822 date as written by git: `Sat, 28 Nov 2026 23:31:36 +0100`.
+pub fn parse_rfc2822(s: &str) -> Option<(i64, i32)> {
+    let s = s.split_once(',').map_or(s, |(_, rest)| rest).trim();
+    let mut it = s.split_whitespace();
+    let day: i64 = it.next()?.parse().ok()?;
+    let mon = it.next()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m.eq_ignore_ascii_case(mon))? as i64
+        + 1;
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|x| x.parse::<i64>());
+    let (h, m, sec) = (
+        hms.next()?.ok()?,
+        hms.next()?.ok()?,
+        hms.next().unwrap_or(Ok(0)).ok()?,
+    );
+    let tz = it.next().unwrap_or("+0000");
+    let sign = if tz.starts_with('-') { -1 } else { 1 };
+    let tzd: i64 = tz.trim_start_matches(['+', '-']).parse().ok()?;
+    let offset_min = sign * ((tzd / 100) * 60 + tzd % 100);
+    let days = days_from_civil(year, month, day);
+    let local = days * 86_400 + h * 3600 + m * 60 + sec;
+    Some((local - offset_min * 60, offset_min as i32))
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIL: &str = "From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001
+From: Jane Dev <jane@example.org>
+Date: Thu, 3 Oct 2024 10:00:00 +0200
+Subject: [PATCH v4 2/3] dax: report why a PMD fault fell
+ back
+
+The PMD fallback checks now return a reason.
+
+Signed-off-by: Jane Dev <jane@example.org>
+---
+ fs/dax.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/fs/dax.c b/fs/dax.c
+index 1111111..2222222 100644
+--- a/fs/dax.c
++++ b/fs/dax.c
+@@ -1,3 +1,3 @@
+ a
+-b
++c
+ d
+-- 
+2.47.3
+
+";
+
+    #[test]
+    fn mail_fields() {
+        let p = parse_mail(MAIL, "t").unwrap();
+        assert_eq!(p.subject, "dax: report why a PMD fault fell back");
+        assert_eq!(p.number, Some(2));
+        assert_eq!(p.author_name, "Jane Dev");
+        assert_eq!(p.author_email, "jane@example.org");
+        assert_eq!(p.date, (1_727_942_400, 120));
+        assert!(p
+            .message
+            .starts_with("dax: report why a PMD fault fell back\n\nThe PMD"));
+        assert!(p.message.trim_end().ends_with("<jane@example.org>"));
+        assert!(p.diff.starts_with("diff --git a/fs/dax.c"));
+        assert!(p.diff.ends_with(" d\n"), "{:?}", p.diff);
+    }
+
+    #[test]
+    fn subject_tags() {
+        for (subj, want, n) in [
+            ("[PATCH] x: y", "x: y", None),
+            ("[PATCH v4 10/12] x: y", "x: y", Some(10)),
+            ("[RFC PATCH 1/2] x: y", "x: y", Some(1)),
+            ("[PATCH RESEND v2 03/12] x: y", "x: y", Some(3)),
+            ("x: y", "x: y", None),
+        ] {
+            let m = MAIL.replace(
+                "[PATCH v4 2/3] dax: report why a PMD fault fell\n back",
+                subj,
+            );
+            let p = parse_mail(&m, "t").unwrap();
+            assert_eq!((p.subject.as_str(), p.number), (want, n), "{subj}");
+        }
+    }
+
+    #[test]
+    fn mbox_orders_by_number_and_keeps_base_commit() {
+        let second = MAIL.to_owned();
+        let first = MAIL.replace("2/3]", "1/3]").replace("fell\n back", "first");
+        let cover = "From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001
+From: Jane Dev <jane@example.org>
+Date: Thu, 3 Oct 2024 10:00:00 +0200
+Subject: [PATCH v4 0/3] cover
+
+text
+
+base-commit: 0123456789abcdef0123456789abcdef01234567
+";
+        let text = format!("{cover}{second}{first}");
+        let (patches, base) = split_mails(&text, "t").unwrap();
+        assert_eq!(patches.len(), 2);
+        assert_eq!(
+            base.as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        let s = from_mails(Path::new("x.mbox"), patches, base).unwrap();
+        assert_eq!(s.patches[0].number, Some(1));
+        assert_eq!(s.patches[1].number, Some(2));
+    }
+
+    #[test]
+    fn yaml_errors_have_line_and_column() {
+        let err = parse_yaml("name: x\npatches:\n  - a.patch\n  bogus: [\n").unwrap_err();
+        assert!(err.starts_with("4:"), "{err}");
+        let err = parse_yaml("name: x\npatches: []\nunknown: 1\n").unwrap_err();
+        assert!(err.contains("unknown field `unknown`"), "{err}");
+        assert!(err.starts_with("3:"), "{err}");
+    }
+
+    #[test]
+    fn yaml_full() {
+        let s = parse_yaml(
+            "name: dax-pmd\nversion: 2\nbase:\n  rev: debian-6.12.117\n  kernel: \"6.12\"\npatches: [a.patch]\nconfig: [c.config]\nexpect:\n  xfs-aligned: pmd\n",
+        )
+        .unwrap();
+        assert_eq!(s.version, 2);
+        assert_eq!(s.base.kernel.as_deref(), Some("6.12"));
+        assert_eq!(s.expect["xfs-aligned"], "pmd");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            parse_rfc2822("Thu, 1 Jan 1970 00:00:00 +0000"),
+            Some((0, 0))
+        );
+        assert_eq!(
+            parse_rfc2822("Sat, 28 Nov 2026 23:31:36 -0130"),
+            Some((1_795_908_696 + 5400, -90))
+        );
+    }
+}
