@@ -167,7 +167,7 @@ pub fn plan_archive(plan: &RunPlan) -> Result<Vec<u8>> {
 pub fn run_initrd(image: &Path, plan: &RunPlan, out: &Path) -> Result<()> {
     let mut bytes =
         std::fs::read(image).with_context(|| format!("reading the image {}", image.display()))?;
-    while bytes.len() % 4 != 0 {
+    while !bytes.len().is_multiple_of(4) {
         bytes.push(0);
     }
     bytes.extend(plan_archive(plan)?);

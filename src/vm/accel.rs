@@ -78,13 +78,12 @@ pub fn probe_console_ok(console: &str) -> bool {
 }
 
 pub fn probe(qemu: &Path, kernel: &Path, scratch: &Path) -> Choice {
-    match std::fs::OpenOptions::new()
+    if let Err(e) = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/kvm")
     {
-        Err(e) => return tcg(format!("/dev/kvm not usable ({e})")),
-        Ok(_) => {}
+        return tcg(format!("/dev/kvm not usable ({e})"));
     }
     let console = scratch.join("kvm-probe-console.log");
     let log = scratch.join("kvm-probe-qemu.log");

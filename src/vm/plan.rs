@@ -116,9 +116,9 @@ fn s(args: &[&str]) -> Vec<String> {
 }
 
 fn size_arg(bytes: u64) -> String {
-    if bytes % GIB == 0 {
+    if bytes.is_multiple_of(GIB) {
         format!("{}G", bytes / GIB)
-    } else if bytes % MIB == 0 {
+    } else if bytes.is_multiple_of(MIB) {
         format!("{}M", bytes / MIB)
     } else {
         format!("{}K", bytes / KIB)
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(memory_args(PmemMode::Memmap), ["-m", "3G"]);
         assert_eq!(memmap_param(), "memmap=2G!1G");
         // Below the pc machine's 3.5 GiB low-memory limit: no 4 GiB split.
-        assert!(RAM + MEMMAP_PMEM <= 3 * GIB + GIB / 2);
+        const { assert!(RAM + MEMMAP_PMEM <= 3 * GIB + GIB / 2) };
     }
 
     #[test]
