@@ -48,7 +48,7 @@ pub struct BuildOutcome {
 }
 
 /// The make invocation, without running it.
-pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions, ccache_dir: &Path) -> Cmd {
+pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
     let mut cmd = Cmd::new("make")
         .arg("-C")
         .arg(src)
@@ -61,11 +61,10 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions, ccache_dir: &Path
     };
     if let Some(cc) = cc {
         if cc.starts_with("ccache") {
-            // Relative paths in the hash: worktrees at other paths still hit.
-            cmd = cmd.env("CCACHE_BASEDIR", "/").env(
-                "CCACHE_DIR",
-                std::env::var_os("CCACHE_DIR").unwrap_or(ccache_dir.into()),
-            );
+            // Relative paths in the hash: worktrees at other paths still
+            // hit. The cache itself is the user's (CCACHE_DIR or ccache's
+            // default), shared with their other kernel builds.
+            cmd = cmd.env("CCACHE_BASEDIR", "/");
         }
         cmd = cmd.arg(format!("CC={cc}"));
     }
@@ -104,7 +103,26 @@ pub fn first_errors(log_text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-pub fn build(home: &Home, applied: &Applied, opts: &BuildOptions) -> Result<BuildOutcome> {
+/// Where a built kernel is kept, by config stamp (commit + fragments):
+/// switching between stock and patched reuses both without rebuilding.
+pub fn kernel_dir(home: &Home, stamp: &str) -> PathBuf {
+    home.root.join("kernels").join(&stamp[..16.min(stamp.len())])
+}
+
+/// Builds `applied` with the `.config` that `kconfig::configure` made
+/// (`stamp` from its report), or returns the kept kernel of an earlier
+/// build of the same commit and config.
+pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -> Result<BuildOutcome> {
+    let kept = kernel_dir(home, stamp);
+    if kept.join("bzImage").is_file() {
+        ui::note(format!("kernel for {} already built: {}", crate::tree::short(&applied.head), kept.display()));
+        return Ok(BuildOutcome {
+            bzimage: kept.join("bzImage"),
+            log: kept.join("build.log"),
+            wall: Duration::ZERO,
+            steps: 0,
+        });
+    }
     let build = home.build_dir(&applied.base.id);
     if !build.join(".config").is_file() {
         bail!("{}: no .config; run `daxkit config` first", build.display());
@@ -130,7 +148,7 @@ pub fn build(home: &Home, applied: &Applied, opts: &BuildOptions) -> Result<Buil
         .unwrap_or(FIRST_BUILD_ESTIMATE);
     let log = build.join("daxkit-build.log");
     std::fs::write(&log, "")?;
-    let cmd = make_cmd(&applied.worktree, &build, opts, &home.root.join("ccache"));
+    let cmd = make_cmd(&applied.worktree, &build, opts);
     ui::step(format!(
         "building bzImage at {} (-j{}, log {})",
         crate::tree::short(&applied.head),
@@ -173,10 +191,20 @@ pub fn build(home: &Home, applied: &Applied, opts: &BuildOptions) -> Result<Buil
     if steps > estimate / 2 {
         std::fs::write(&stats, steps.to_string())?;
     }
-    let bzimage = build.join("arch/x86/boot/bzImage");
-    if !bzimage.is_file() {
-        bail!("make succeeded but {} is missing", bzimage.display());
+    let built = build.join("arch/x86/boot/bzImage");
+    if !built.is_file() {
+        bail!("make succeeded but {} is missing", built.display());
     }
+    // Keep a copy: the build dir moves on with the next commit.
+    let tmp = kept.with_extension("tmp");
+    std::fs::create_dir_all(&tmp)?;
+    std::fs::copy(&built, tmp.join("bzImage"))?;
+    std::fs::copy(build.join(".config"), tmp.join("config"))?;
+    std::fs::copy(&log, tmp.join("build.log"))?;
+    std::fs::write(tmp.join("commit"), format!("{}\n", applied.head))?;
+    std::fs::remove_dir_all(&kept).ok();
+    std::fs::rename(&tmp, &kept)?;
+    let bzimage = kept.join("bzImage");
     ui::note(format!(
         "built in {:.1}s ({steps} kbuild steps)",
         wall.as_secs_f64()
@@ -219,7 +247,7 @@ mod tests {
             cc: Some("distcc gcc".into()),
             jobs: 2,
         };
-        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o, Path::new("/c"));
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
         assert_eq!(
             c.display(),
             "make -C /s O=/b ARCH=x86_64 -j2 'CC=distcc gcc' bzImage"

@@ -107,8 +107,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Build(c) => {
             let (base, series) = target(&home, &c.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
-            kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
-            let out = build::build(&home, &applied, &build::BuildOptions::from_args(&c))?;
+            let cfg = kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            let out = build::build(&home, &applied, &cfg.stamp, &build::BuildOptions::from_args(&c))?;
             println!("{}", out.bzimage.display());
         }
         Command::Image(a) => return image::cmd(&home, &a),

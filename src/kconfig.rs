@@ -123,6 +123,8 @@ pub struct Mismatch {
 #[derive(Debug)]
 pub struct ConfigReport {
     pub config: PathBuf,
+    /// Hash of (commit, merged fragments): names the built kernel.
+    pub stamp: String,
     pub requested: usize,
     pub total_set: usize,
     pub reused: bool,
@@ -209,6 +211,7 @@ pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Co
     std::fs::write(&stamp_path, &stamp)?;
     Ok(ConfigReport {
         config,
+        stamp,
         requested: requests.len(),
         total_set: actual.values().filter(|v| *v != "n").count(),
         reused,
