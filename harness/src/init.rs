@@ -344,6 +344,7 @@ fn drain() {
 
 /// Closes the stream, flushes everything and powers off.
 fn shutdown() -> ! {
+    setup("end", true, format!("uptime {} s", uptime()));
     PortSink.finish();
     let t = PortSink.tally();
     sys::reap_zombies();

@@ -367,8 +367,13 @@ pub struct Device {
     /// for legacy memmap pmem.
     pub holder: String,
     pub dev: PathBuf,
+    /// pfn alignment; 0 without a pfn device (memmap pmem).
     pub align: u64,
     pub size: u64,
+    /// Physical address where the data starts (after the pfn info block
+    /// and the memmap), from `<holder>/resource`. Its 2 MiB alignment, not
+    /// the pfn `align`, is what decides whether PMD faults are possible.
+    pub data_start: Option<u64>,
     /// The sysfs writes performed, for the setup record.
     pub log: Vec<String>,
 }
@@ -412,6 +417,7 @@ pub fn apply(sys: &Sysfs, region: &Region, plan: &FsdaxPlan) -> Result<Device, S
     .map_or(0, |sectors| sectors * 512);
     Ok(Device {
         region: region.name.clone(),
+        data_start: sys.read_u64(&holder, "resource").ok(),
         holder,
         dev,
         align,
@@ -481,16 +487,34 @@ pub fn new_uuid() -> Result<String, String> {
 /// has ND_REGION_PAGEMAP, so nd_pmem maps struct pages itself).
 pub fn memmap_device() -> Result<Device, String> {
     let dev = PathBuf::from("/dev/pmem0");
-    wait_path(&dev, Duration::from_secs(5))
-        .map_err(|e| format!("{e}: no memmap=SIZE!OFFSET pmem on the kernel command line?"))?;
+    let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    wait_path(&dev, Duration::from_secs(5)).map_err(|e| memmap_hint(&e, &cmdline))?;
     Ok(Device {
         region: "region0".into(),
         holder: "namespace0.0".into(),
         dev,
-        align: SZ_4K,
-        size: 0,
+        align: 0,
+        size: std::fs::read_to_string("/sys/class/block/pmem0/size")
+            .ok()
+            .and_then(|s| parse_u64(&s))
+            .map_or(0, |sectors| sectors * 512),
+        data_start: Sysfs::default().read_u64("namespace0.0", "resource").ok(),
         log: Vec::new(),
     })
+}
+
+/// Why /dev/pmem0 is missing in memmap mode. Pure.
+fn memmap_hint(err: &str, cmdline: &str) -> String {
+    match cmdline
+        .split_whitespace()
+        .find(|w| w.starts_with("memmap="))
+    {
+        None => format!("{err}: no memmap=SIZE!OFFSET on the kernel command line"),
+        Some(m) => format!(
+            "{err} despite {m}: nd_pmem rejected the range (see the console; it must be \
+             RAM, not overlap firmware-reserved memory, and be 2 MiB aligned)"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -604,6 +628,13 @@ mod tests {
             e.starts_with("region0: no raw namespace") && e.contains("devdax"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn memmap_hints() {
+        assert!(memmap_hint("e", "console=ttyS0")
+            .ends_with("no memmap=SIZE!OFFSET on the kernel command line"));
+        assert!(memmap_hint("e", "console=ttyS0 memmap=1G!1G").contains("despite memmap=1G!1G"));
     }
 
     #[test]

@@ -439,12 +439,20 @@ fn report_device(sink: &mut dyn Sink, step: &str, d: &Result<pmem::Device, Strin
     match d {
         Ok(d) => {
             let mut detail = format!(
-                "{} on {}/{} align {} size {} MiB",
+                "{} on {}/{} align {} size {} MiB, data at {}",
                 d.dev.display(),
                 d.region,
                 d.holder,
-                d.align,
-                d.size >> 20
+                match d.align {
+                    0 => "n/a (no pfn device)".to_string(),
+                    a => a.to_string(),
+                },
+                d.size >> 20,
+                match d.data_start {
+                    Some(a) if a % SZ_2M == 0 => format!("{a:#x} (2 MiB aligned)"),
+                    Some(a) => format!("{a:#x} (NOT 2 MiB aligned)"),
+                    None => "? (no resource attribute)".into(),
+                }
             );
             if !d.log.is_empty() {
                 detail += &format!("; sysfs: {}", d.log.join(", "));
