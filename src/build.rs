@@ -114,7 +114,16 @@ pub fn kernel_dir(home: &Home, stamp: &str) -> PathBuf {
 /// build of the same commit and config.
 pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -> Result<BuildOutcome> {
     let kept = kernel_dir(home, stamp);
-    if kept.join("bzImage").is_file() {
+    // Local edits in the worktree (a developer iterating on fs/dax.c) are
+    // not in the stamp: always run make then, and keep nothing.
+    let dirty = !Cmd::new("git")
+        .arg("-C")
+        .arg(&applied.worktree)
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .read()?
+        .trim()
+        .is_empty();
+    if !dirty && kept.join("bzImage").is_file() {
         ui::note(format!("kernel for {} already built: {}", crate::tree::short(&applied.head), kept.display()));
         return Ok(BuildOutcome {
             bzimage: kept.join("bzImage"),
@@ -194,6 +203,10 @@ pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -
     let built = build.join("arch/x86/boot/bzImage");
     if !built.is_file() {
         bail!("make succeeded but {} is missing", built.display());
+    }
+    if dirty {
+        ui::note("worktree has local changes: built kernel not kept");
+        return Ok(BuildOutcome { bzimage: built, log, wall, steps });
     }
     // Keep a copy: the build dir moves on with the next commit.
     let tmp = kept.with_extension("tmp");

@@ -172,32 +172,65 @@ pub fn tail_of(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The tools daxkit runs and the Debian package that provides each.
-pub const TOOLS: &[(&str, &str)] = &[
-    ("make", "make"),
-    ("gcc", "gcc"),
-    ("flex", "flex"),
-    ("bison", "bison"),
-    ("bc", "bc"),
-    ("tar", "tar"),
-    ("xz", "xz-utils"),
-    ("git", "git"),
-    ("perl", "perl"),
-    ("cpio", "cpio"),
-    ("ccache", "ccache"),
-    ("qemu-system-x86_64", "qemu-system-x86"),
-    ("mkfs.xfs", "xfsprogs"),
-    ("mkfs.ext4", "e2fsprogs"),
-    ("busybox", "busybox-static"),
-    ("bindgen", "cargo install bindgen-cli"),
-    ("chromium", "chromium"),
+/// Where a missing tool comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// A Debian package.
+    Apt(&'static str),
+    /// `cargo install --locked <crate>`.
+    Cargo(&'static str),
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Provider::Apt(p) => write!(f, "Debian package {p} (apt-get install {p})"),
+            Provider::Cargo(c) => write!(f, "cargo install --locked {c}"),
+        }
+    }
+}
+
+/// The tools daxkit runs and where each comes from.
+pub const TOOLS: &[(&str, Provider)] = &[
+    ("make", Provider::Apt("make")),
+    ("gcc", Provider::Apt("gcc")),
+    ("flex", Provider::Apt("flex")),
+    ("bison", Provider::Apt("bison")),
+    ("bc", Provider::Apt("bc")),
+    ("tar", Provider::Apt("tar")),
+    ("xz", Provider::Apt("xz-utils")),
+    ("git", Provider::Apt("git")),
+    ("perl", Provider::Apt("perl")),
+    ("strip", Provider::Apt("binutils")),
+    ("cpio", Provider::Apt("cpio")),
+    ("ccache", Provider::Apt("ccache")),
+    ("qemu-system-x86_64", Provider::Apt("qemu-system-x86")),
+    ("mkfs.xfs", Provider::Apt("xfsprogs")),
+    ("mkfs.ext4", Provider::Apt("e2fsprogs")),
+    ("busybox", Provider::Apt("busybox-static")),
+    ("bindgen", Provider::Cargo("bindgen-cli")),
+    ("chromium", Provider::Apt("chromium")),
 ];
 
-/// Finds `tool` on PATH (and in /sbin, /usr/sbin, where mkfs lives).
+pub fn provider(tool: &str) -> Option<Provider> {
+    TOOLS.iter().find(|(t, _)| *t == tool).map(|(_, p)| *p)
+}
+
+/// Finds `tool` on PATH (and in /sbin, /usr/sbin, where mkfs lives, and
+/// ~/.cargo/bin, where `cargo install` puts bindgen).
 pub fn find_tool(tool: &str) -> Option<PathBuf> {
+    if tool.contains('/') {
+        let p = PathBuf::from(tool);
+        return is_executable(&p).then_some(p);
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin"));
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
+        .chain(cargo_bin)
         .map(|d| d.join(tool))
         .find(|p| is_executable(p))
 }
@@ -209,16 +242,79 @@ fn is_executable(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Like [`find_tool`], but a missing tool is an error naming its package.
+/// Whether daxkit may install what it lacks: as root with apt-get, unless
+/// `DAXKIT_NO_INSTALL` is set. This is what makes the README's two
+/// commands work on a fresh Debian machine.
+pub fn may_install() -> bool {
+    std::env::var_os("DAXKIT_NO_INSTALL").is_none()
+        && find_tool("apt-get").is_some()
+        && Cmd::new("id")
+            .arg("-u")
+            .read()
+            .is_ok_and(|s| s.trim() == "0")
+}
+
+/// Installs `provider` non-interactively; output goes to the error on failure.
+pub fn install(provider: Provider) -> Result<()> {
+    eprintln!("==> installing {provider}");
+    match provider {
+        Provider::Apt(pkg) => {
+            let apt = |args: &[&str]| {
+                Cmd::new("apt-get")
+                    .args(args.iter().copied())
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .read()
+            };
+            if apt(&["install", "-y", "-q", "--no-install-recommends", pkg]).is_err() {
+                // A fresh machine may have stale package lists.
+                apt(&["update", "-q"])?;
+                apt(&["install", "-y", "-q", "--no-install-recommends", pkg])?;
+            }
+        }
+        Provider::Cargo(krate) => {
+            Cmd::new("cargo")
+                .args(["install", "--locked", krate])
+                .read()?;
+        }
+    }
+    Ok(())
+}
+
+/// Like [`find_tool`], but a missing tool is installed when allowed
+/// ([`may_install`]) and otherwise an error naming where it comes from.
 pub fn require_tool(tool: &str) -> Result<PathBuf> {
-    find_tool(tool).ok_or_else(|| {
-        let pkg = TOOLS
-            .iter()
-            .find(|(t, _)| *t == tool)
-            .map(|(_, p)| *p)
-            .unwrap_or("?");
-        anyhow!("missing tool `{tool}`: install it (Debian package / source: {pkg})")
-    })
+    if let Some(p) = find_tool(tool) {
+        return Ok(p);
+    }
+    let prov = provider(tool);
+    if let Some(prov) = prov.filter(|_| may_install()) {
+        install(prov).with_context(|| format!("installing `{tool}`"))?;
+        if let Some(p) = find_tool(tool) {
+            return Ok(p);
+        }
+    }
+    match prov {
+        Some(p) => bail!("missing tool `{tool}`: install {p}"),
+        None => bail!("missing tool `{tool}`: not on PATH"),
+    }
+}
+
+/// Makes sure a rustup target (e.g. `x86_64-unknown-linux-musl`) or
+/// component (`rust-src`) is installed, installing it when allowed.
+pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
+    let installed = Cmd::new("rustup")
+        .args([kind, "list", "--installed"])
+        .read()
+        .with_context(|| format!("listing rustup {kind}s"))?;
+    if installed.lines().any(|l| l.trim().starts_with(name)) {
+        return Ok(());
+    }
+    if std::env::var_os("DAXKIT_NO_INSTALL").is_some() {
+        bail!("missing rustup {kind} {name}: run `rustup {kind} add {name}`");
+    }
+    eprintln!("==> rustup {kind} add {name}");
+    Cmd::new("rustup").args([kind, "add", name]).read()?;
+    Ok(())
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);

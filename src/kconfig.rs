@@ -155,49 +155,63 @@ pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Co
             writeln!(merged, "CONFIG_{name}={}", r.value)?;
         }
     }
-    let frag_path = build.join("daxkit-fragment.config");
     let stamp_path = build.join("daxkit-config.stamp");
     let stamp = format!(
         "{:x}",
         Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
     );
     let config = build.join(".config");
-    let reused =
-        config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
-    if !reused {
-        ui::step(format!(
-            "configuring {} ({} fragments)",
-            build.display(),
-            frags.len()
-        ));
-        for t in ["make", "gcc", "flex", "bison", "perl"] {
-            require_tool(t)?;
-        }
-        std::fs::remove_file(&stamp_path).ok();
-        std::fs::write(&frag_path, &merged)?;
-        let log = build.join("daxkit-config.log");
-        std::fs::write(&log, "")?;
-        Cmd::new("make")
-            .arg("-C")
-            .arg(&applied.worktree)
-            .arg(format!("O={}", build.display()))
-            .arg("ARCH=x86_64")
-            .arg(format!("KCONFIG_ALLCONFIG={}", frag_path.display()))
-            .arg("allnoconfig")
-            .run_logged(&log, |_| {})
-            .context("making .config")?;
+    let reused = config.is_file()
+        && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
+    if reused {
+        let text = std::fs::read_to_string(&config)?;
+        return Ok(ConfigReport {
+            config,
+            stamp,
+            requested: requests.len(),
+            total_set: read_config(&text).values().filter(|v| *v != "n").count(),
+            reused,
+        });
     }
-    let text = std::fs::read_to_string(&config)
-        .with_context(|| format!("reading {}", config.display()))?;
+    ui::step(format!("configuring {} ({} fragments)", build.display(), frags.len()));
+    for t in ["make", "gcc", "flex", "bison", "perl"] {
+        require_tool(t)?;
+    }
+    if requests.get("RUST").is_some_and(|r| r.value == "y") {
+        // Kconfig decides RUST_IS_AVAILABLE by running the toolchain:
+        // without it, CONFIG_RUST would just be dropped.
+        ensure_rust_toolchain()?;
+    }
+    // Make and check the config in a scratch dir; only a verified config
+    // reaches the build dir, so a bad fragment never costs a rebuild.
+    let scratch = build.with_file_name("config-scratch");
+    std::fs::create_dir_all(&scratch)?;
+    let frag_path = scratch.join("daxkit-fragment.config");
+    std::fs::write(&frag_path, &merged)?;
+    let log = scratch.join("daxkit-config.log");
+    std::fs::write(&log, "")?;
+    Cmd::new("make")
+        .arg("-C")
+        .arg(&applied.worktree)
+        .arg(format!("O={}", scratch.display()))
+        .arg("ARCH=x86_64")
+        .arg(format!("KCONFIG_ALLCONFIG={}", frag_path.display()))
+        .arg("allnoconfig")
+        .run_logged(&log, |_| {})
+        .context("making .config")?;
+    let made = scratch.join(".config");
+    let text =
+        std::fs::read_to_string(&made).with_context(|| format!("reading {}", made.display()))?;
     let actual = read_config(&text);
     let kconfig = KconfigIndex::scan(&applied.worktree)?;
     let mismatches = verify(&requests, &actual, &kconfig);
     if !mismatches.is_empty() {
         let mut msg = format!(
-            "{} of {} requested options did not hold in {}:",
+            "{} of {} requested options did not hold (config made in {}; {} untouched):",
             mismatches.len(),
             requests.len(),
-            config.display()
+            made.display(),
+            build.display()
         );
         for m in &mismatches {
             write!(
@@ -208,14 +222,42 @@ pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Co
         }
         bail!(msg);
     }
+    std::fs::remove_file(&stamp_path).ok();
+    // kbuild notices the new .config on the next make (syncconfig) and
+    // rebuilds only what depends on options that changed.
+    if std::fs::read(&config).ok().as_deref() != Some(text.as_bytes()) {
+        std::fs::write(&config, &text)?;
+    }
+    std::fs::copy(&frag_path, build.join("daxkit-fragment.config"))?;
     std::fs::write(&stamp_path, &stamp)?;
     Ok(ConfigReport {
         config,
         stamp,
         requested: requests.len(),
         total_set: actual.values().filter(|v| *v != "n").count(),
-        reused,
+        reused: false,
     })
+}
+
+/// rustc's source, bindgen and libclang: what `scripts/rust_is_available.sh`
+/// checks before Kconfig offers CONFIG_RUST.
+fn ensure_rust_toolchain() -> Result<()> {
+    crate::exec::require_rustup("component", "rust-src")?;
+    require_tool("bindgen")?;
+    let has_libclang = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("llvm-"));
+    if !has_libclang {
+        let p = crate::exec::Provider::Apt("libclang-dev");
+        if crate::exec::may_install() {
+            crate::exec::install(p)?;
+        } else {
+            bail!("CONFIG_RUST needs libclang for bindgen: install {p}");
+        }
+    }
+    Ok(())
 }
 
 pub fn verify(

@@ -1,0 +1,59 @@
+//! Shared helpers for the end-to-end tests: run the real `daxkit` binary
+//! against the real cache, and build each kernel once per test binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// The cache e2e tests use: `$DAXKIT_HOME`, else the checkout's `.daxkit`
+/// (so a developer's and CI's earlier builds are reused incrementally).
+pub fn home() -> PathBuf {
+    std::env::var_os("DAXKIT_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".daxkit"))
+}
+
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn daxkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .args(args)
+        .env("DAXKIT_HOME", home())
+        .current_dir(repo_root())
+        .output()
+        .expect("running daxkit")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// One kernel build at a time per test binary (the build dir is shared;
+/// daxkit's own lock would serialize too, but this keeps output readable).
+static BUILD: Mutex<()> = Mutex::new(());
+
+/// Held by every test that moves the shared worktree or build dir.
+pub fn tree_lock() -> std::sync::MutexGuard<'static, ()> {
+    BUILD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Builds the default-config kernel for `args` (e.g. `[]` for stock 6.12,
+/// `["tests/fixtures/series/eof-comment"]`) and returns its bzImage.
+pub fn kernel(args: &[&str]) -> PathBuf {
+    let _g = tree_lock();
+    let mut a = vec!["build", "--quiet"];
+    a.extend_from_slice(args);
+    let o = daxkit(&a);
+    assert!(o.status.success(), "daxkit {a:?} failed:\n{}", text(&o));
+    let path = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    assert!(path.is_file(), "daxkit build printed {path:?}, which is not a file");
+    path
+}

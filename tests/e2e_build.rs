@@ -1,0 +1,97 @@
+//! End to end, issue "core": import Debian's 6.12 tarball, apply a series,
+//! configure with the default fragments and build a bootable bzImage.
+//! These need the real toolchain and ~15 minutes cold; they are `#[ignore]`
+//! so `cargo test` stays fast, and the README's test command runs them.
+
+mod common;
+use common::{daxkit, home, kernel, text};
+use std::collections::HashMap;
+
+fn config_map(text: &str) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for l in text.lines() {
+        if let Some(rest) = l.strip_prefix("CONFIG_") {
+            if let Some((k, v)) = rest.split_once('=') {
+                m.insert(k.to_owned(), v.to_owned());
+            }
+        } else if let Some(rest) = l.strip_prefix("# CONFIG_") {
+            if let Some(k) = rest.strip_suffix(" is not set") {
+                m.insert(k.to_owned(), "n".to_owned());
+            }
+        }
+    }
+    m
+}
+
+#[test]
+#[ignore = "e2e: builds a kernel"]
+fn series_on_debian_612_builds_with_every_requested_option() {
+    let bz = kernel(&["tests/fixtures/series/eof-comment"]);
+    // A bzImage: the x86 boot header magic "HdrS" at 0x202.
+    let img = std::fs::read(&bz).unwrap();
+    assert!(img.len() > 1_000_000, "{} is only {} bytes", bz.display(), img.len());
+    assert_eq!(&img[0x202..0x206], b"HdrS", "{} is not a bzImage", bz.display());
+
+    // The kept kernel records its commit: the patch's, on the 6.12 base.
+    let dir = bz.parent().unwrap();
+    let commit = std::fs::read_to_string(dir.join("commit")).unwrap();
+    let repo = home().join("repos/debian-6.12.git");
+    let subject = std::process::Command::new("git")
+        .arg(format!("--git-dir={}", repo.display()))
+        .args(["log", "-1", "--format=%s", commit.trim()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&subject.stdout).trim(),
+        "dax: explain the end-of-file PMD fallback"
+    );
+
+    // Every option of every default fragment holds in the kernel's config,
+    // checked here independently of daxkit's own verification.
+    let config = config_map(&std::fs::read_to_string(dir.join("config")).unwrap());
+    let mut checked = 0;
+    for frag in ["base", "dax", "probes", "rust"] {
+        let f = common::repo_root().join(format!("kernel-config/{frag}.config"));
+        for (k, want) in config_map(&std::fs::read_to_string(&f).unwrap()) {
+            let got = config.get(&k).map_or("n", String::as_str);
+            assert_eq!(got, want, "CONFIG_{k} from {frag}.config");
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} options checked");
+}
+
+#[test]
+#[ignore = "e2e: configures the imported kernel"]
+fn unsatisfiable_option_is_named_with_its_unmet_dependency() {
+    let _g = common::tree_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let frag = dir.path().join("bad.config");
+    // ZONE_DEVICE needs MEMORY_HOTREMOVE; FS_DAX needs ZONE_DEVICE.
+    std::fs::write(
+        &frag,
+        "# CONFIG_MEMORY_HOTREMOVE is not set\nCONFIG_NO_SUCH_OPTION=y\n",
+    )
+    .unwrap();
+    let build_config = home().join("work/debian-6.12/build/.config");
+    let before = std::fs::read(&build_config).ok();
+    let o = daxkit(&["config", "--fragment", frag.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(128), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("CONFIG_ZONE_DEVICE: requested y, got not set")
+            && err.contains("MEMORY_HOTREMOVE=n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("CONFIG_NO_SUCH_OPTION: requested y, got not set")
+            && err.contains("unknown option"),
+        "{err}"
+    );
+    assert!(err.contains("bad.config:1"), "{err}");
+    assert_eq!(
+        std::fs::read(&build_config).ok(),
+        before,
+        "a failed config changed the build dir's .config"
+    );
+}
