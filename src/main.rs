@@ -12,6 +12,7 @@ mod fetch;
 mod home;
 mod image;
 mod kconfig;
+mod report;
 mod series;
 mod tree;
 mod ui;

@@ -225,10 +225,33 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
         println!("{}", qp.cmd.display());
         return Ok(crate::exit::GOOD);
     }
+    let ex = execute(home, a, &home.new_run("run")?)?;
+    report(&ex.finished, &ex.verdict, &ex.dir);
+    if matches!(ex.finished.outcome, Outcome::Interrupted) {
+        bail!("interrupted; QEMU stopped, run folder {}", ex.dir.display());
+    }
+    Ok(ex.verdict.code)
+}
+
+/// One finished boot, for the commands that compose runs (reproduce,
+/// bisect, ci).
+pub struct Executed {
+    pub dir: PathBuf,
+    pub finished: launch::Finished,
+    pub verdict: summary::Verdict,
+    pub accel: accel::Choice,
+    pub kernel: PathBuf,
+}
+
+/// Boots `a.vm.kernel` with the run plan of `a` in run folder `dir` and
+/// waits for the outcome; writes plan.json, qemu.cmdline, console.log,
+/// results.jsonl and summary.json there. Prints nothing but progress.
+pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
+    let rplan = a.run_plan();
     let kernel = check_kernel(&a.vm)?;
     exec::require_tool(&a.vm.qemu.to_string_lossy())?;
     let image = image_for(home, &a.vm, false)?;
-    let dir = home.new_run("run")?;
+    let dir = dir.to_owned();
     ui::step(format!("Run folder {}", dir.display()));
     std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(&rplan)?)?;
     image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
@@ -260,23 +283,26 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
         kernel.display(),
         choice.accel.name()
     ));
-    let finished = launch::run(&qp.cmd, &files, &a.watchdog())?;
+    let finished = launch::run(&qp.cmd, &files, &a.watchdog());
     // The NVDIMM contents are scratch: keep the folder small.
     for n in &qp.nvdimms {
         let _ = std::fs::remove_file(&n.file);
     }
     let _ = std::fs::remove_file(dir.join("initrd.img"));
-    let v = summary::judge(&finished.outcome);
-    let json = summary::summary_json(&finished, &v, &choice, &kernel.display().to_string());
+    let finished = finished?;
+    let verdict = summary::judge(&finished.outcome);
+    let json = summary::summary_json(&finished, &verdict, &choice, &kernel.display().to_string());
     std::fs::write(
         dir.join("summary.json"),
         serde_json::to_string_pretty(&json)? + "\n",
     )?;
-    report(&finished, &v, &dir);
-    if matches!(finished.outcome, Outcome::Interrupted) {
-        bail!("interrupted; QEMU stopped, run folder {}", dir.display());
-    }
-    Ok(v.code)
+    Ok(Executed {
+        dir,
+        finished,
+        verdict,
+        accel: choice,
+        kernel,
+    })
 }
 
 fn report(f: &launch::Finished, v: &summary::Verdict, dir: &Path) {

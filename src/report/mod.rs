@@ -1,0 +1,2 @@
+//! Reports: the data model and its renderings.
+pub mod model;
