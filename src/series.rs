@@ -5,6 +5,7 @@
 //! message and the diff text that `apply` turns into a commit.
 
 use anyhow::{anyhow, bail, Context, Result};
+use daxkit_harness::protocol::Mapping;
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -26,10 +27,24 @@ pub struct SeriesFile {
     /// Kconfig fragments the series needs, relative to the series folder.
     #[serde(default)]
     pub config: Vec<PathBuf>,
-    /// Expected mapping per case after the series (overrides the stock
-    /// expectation), e.g. `xfs-aligned-shared-write: pmd`.
+    /// Expected mapping per case after the series, where it differs from
+    /// the stock expectation: `case: pmd` for every filesystem, or
+    /// `fs/case: pte` for one.
     #[serde(default)]
-    pub expect: BTreeMap<String, String>,
+    pub expect: BTreeMap<String, Mapping>,
+    /// Ways to run the patched kernel (e.g. the C and the Rust
+    /// implementation, chosen by a boot parameter). Default: one, as is.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub name: String,
+    /// Kernel command-line parameters for this variant.
+    #[serde(default)]
+    pub append: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -71,7 +86,8 @@ pub struct Series {
     pub base: BaseSpec,
     pub patches: Vec<Patch>,
     pub config: Vec<PathBuf>,
-    pub expect: BTreeMap<String, String>,
+    pub expect: BTreeMap<String, Mapping>,
+    pub variants: Vec<VariantSpec>,
     /// The folder or file it was loaded from.
     pub origin: PathBuf,
 }
@@ -152,6 +168,7 @@ pub fn load_yaml(file: &Path) -> Result<Series> {
         patches,
         config: sf.config.iter().map(|c| dir.join(c)).collect(),
         expect: sf.expect,
+        variants: sf.variants,
         origin: dir.to_owned(),
     })
 }
@@ -215,6 +232,7 @@ fn from_mails(origin: &Path, mut patches: Vec<Patch>, base: Option<String>) -> R
         patches,
         config: Vec::new(),
         expect: BTreeMap::new(),
+        variants: Vec::new(),
         origin: origin.to_owned(),
     })
 }
@@ -490,12 +508,16 @@ base-commit: 0123456789abcdef0123456789abcdef01234567
     #[test]
     fn yaml_full() {
         let s = parse_yaml(
-            "name: dax-pmd\nversion: 2\nbase:\n  rev: debian-6.12.117\n  kernel: \"6.12\"\npatches: [a.patch]\nconfig: [c.config]\nexpect:\n  xfs-aligned: pmd\n",
+            "name: dax-pmd\nversion: 2\nbase:\n  rev: debian-6.12.117\n  kernel: \"6.12\"\npatches: [a.patch]\nconfig: [c.config]\nexpect:\n  xfs-aligned: pmd\n  ext4/hole-read: not-dax\nvariants:\n  - name: Rust\n    append: [dax_pmd_impl=rust]\n",
         )
         .unwrap();
         assert_eq!(s.version, 2);
         assert_eq!(s.base.kernel.as_deref(), Some("6.12"));
-        assert_eq!(s.expect["xfs-aligned"], "pmd");
+        assert_eq!(s.expect["xfs-aligned"], Mapping::Pmd);
+        assert_eq!(s.expect["ext4/hole-read"], Mapping::NotDax);
+        assert_eq!(s.variants[0].append, ["dax_pmd_impl=rust"]);
+        let err = parse_yaml("name: x\npatches: []\nexpect:\n  a: huge\n").unwrap_err();
+        assert!(err.starts_with("4:") && err.contains("unknown variant `huge`"), "{err}");
     }
 
     #[test]

@@ -87,9 +87,14 @@ pub enum CaseStatus {
 }
 
 impl Variant {
-    /// The expectation for `case` in this variant.
+    /// The expectation for `case` in this variant: `fs/name`, then
+    /// `name` in [`Variant::expect`], else the guest's stock expectation.
     pub fn expected(&self, case: &CaseResult) -> Mapping {
-        self.expect.get(&case.name).copied().unwrap_or(case.expected)
+        self.expect
+            .get(&format!("{}/{}", case.fs, case.name))
+            .or_else(|| self.expect.get(&case.name))
+            .copied()
+            .unwrap_or(case.expected)
     }
 
     pub fn status(&self, case: &CaseResult) -> CaseStatus {
