@@ -157,11 +157,19 @@ pub enum NsKind {
 pub struct Namespace {
     pub name: String,
     pub kind: NsKind,
-    /// `raw`, `fsdax`, `devdax`, `sector`.
+    /// The kernel's names: `raw`, `memory` (fsdax: claimed by a pfn
+    /// device), `dax` (devdax), `safe` (sector).
     pub mode: String,
     pub size: u64,
     /// Driver the namespace is bound to, if any.
     pub driver: Option<String>,
+}
+
+impl Namespace {
+    /// ndctl calls it fsdax; the kernel's `mode` attribute says `memory`.
+    pub fn is_fsdax(&self) -> bool {
+        self.mode == "memory" || self.mode == "fsdax"
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +291,7 @@ pub fn plan_fsdax(
     ns_uuid: &str,
     pfn_uuid: &str,
 ) -> Result<FsdaxPlan, String> {
-    if let Some(ns) = region.namespaces.iter().find(|n| n.mode == "fsdax") {
+    if let Some(ns) = region.namespaces.iter().find(|n| n.is_fsdax()) {
         return Ok(FsdaxPlan::Existing {
             namespace: ns.name.clone(),
         });
@@ -382,7 +390,13 @@ pub struct Device {
 pub fn apply(sys: &Sysfs, region: &Region, plan: &FsdaxPlan) -> Result<Device, String> {
     let mut log = Vec::new();
     let holder = match plan {
-        FsdaxPlan::Existing { namespace } => find_pfn_holder(sys, namespace)?,
+        FsdaxPlan::Existing { namespace } => {
+            let holder = find_pfn_holder(sys, namespace)?;
+            log.push(format!(
+                "reused: {namespace} came up fsdax, claimed by {holder} (a pfn info block from an earlier run)"
+            ));
+            holder
+        }
         FsdaxPlan::Convert { pfn, steps, .. } => {
             for step in steps {
                 let path = sys.step_path(step);
@@ -611,7 +625,9 @@ mod tests {
 
     #[test]
     fn fsdax_namespace_is_reused() {
-        let r = region(vec![ns(NsKind::Io, "fsdax", 1 << 30, None)], SZ_2M, 0);
+        // Seen on 6.12 when the backing file kept the pfn info block of an
+        // earlier run: the namespace comes up claimed, mode "memory".
+        let r = region(vec![ns(NsKind::Io, "memory", 1 << 30, None)], SZ_2M, 0);
         assert_eq!(
             plan_fsdax(&r, SZ_2M, "a", "b").unwrap(),
             FsdaxPlan::Existing {
@@ -622,10 +638,10 @@ mod tests {
 
     #[test]
     fn no_namespace_is_an_error_naming_the_region() {
-        let r = region(vec![ns(NsKind::Io, "devdax", 1 << 30, None)], SZ_2M, 0);
+        let r = region(vec![ns(NsKind::Io, "dax", 1 << 30, None)], SZ_2M, 0);
         let e = plan_fsdax(&r, SZ_2M, "a", "b").unwrap_err();
         assert!(
-            e.starts_with("region0: no raw namespace") && e.contains("devdax"),
+            e.starts_with("region0: no raw namespace") && e.contains("mode=dax"),
             "{e}"
         );
     }

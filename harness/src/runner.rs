@@ -455,7 +455,7 @@ fn report_device(sink: &mut dyn Sink, step: &str, d: &Result<pmem::Device, Strin
                 }
             );
             if !d.log.is_empty() {
-                detail += &format!("; sysfs: {}", d.log.join(", "));
+                detail += &format!("; {}", d.log.join(", "));
             }
             setup(sink, step, true, detail);
         }
