@@ -1,7 +1,7 @@
 //! Command-line interface: the flags (no I/O here) and the dispatch to the
 //! stage module each subcommand is named after.
 
-use crate::{apply, build, exec, fetch, home::Home, image, kconfig, series, tree, ui, vm};
+use crate::{apply, bisect, build, exec, fetch, home::Home, image, kconfig, series, tree, ui, vm};
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -36,6 +36,15 @@ pub enum Command {
     Run(vm::RunArgs),
     /// Boot a kernel with the debug-shell image and a shell on the console.
     Shell(vm::ShellArgs),
+    /// Find the first commit that breaks a case: `git bisect run` with
+    /// daxkit's build+boot+case step, in daxkit's own worktree.
+    Bisect(bisect::BisectArgs),
+    /// One `git bisect run` step (called by `daxkit bisect`).
+    #[command(hide = true)]
+    BisectStep {
+        /// The bisect's plan (bisect.json in its folder).
+        plan: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +120,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             let out = build::build(&home, &applied, &cfg.stamp, &build::BuildOptions::from_args(&c))?;
             println!("{}", out.bzimage.display());
         }
+        Command::Bisect(a) => return bisect::cmd(&home, &a),
+        Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),
         Command::Shell(a) => return vm::shell(&home, &a),

@@ -144,6 +144,25 @@ impl ConfigReport {
 
 /// Writes and verifies `.config` in the build dir of `applied`.
 pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
+    configure_with(home, applied, frags, false)
+}
+
+/// Like [`configure`], but options this tree does not define at all are
+/// ignored: a bisect crosses commits before the patch that adds them.
+pub fn configure_lenient(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+) -> Result<ConfigReport> {
+    configure_with(home, applied, frags, true)
+}
+
+fn configure_with(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+    unknown_ok: bool,
+) -> Result<ConfigReport> {
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
     let requests = merge(frags)?;
@@ -204,7 +223,10 @@ pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Co
         std::fs::read_to_string(&made).with_context(|| format!("reading {}", made.display()))?;
     let actual = read_config(&text);
     let kconfig = KconfigIndex::scan(&applied.worktree)?;
-    let mismatches = verify(&requests, &actual, &kconfig);
+    let mut mismatches = verify(&requests, &actual, &kconfig);
+    if unknown_ok {
+        mismatches.retain(|m| !kconfig.is_unknown(&m.name));
+    }
     if !mismatches.is_empty() {
         let mut msg = format!(
             "{} of {} requested options did not hold (config made in {}; {} untouched):",
@@ -358,6 +380,10 @@ impl KconfigIndex {
         }
     }
 
+    pub fn is_unknown(&self, name: &str) -> bool {
+        !self.symbols.contains_key(name)
+    }
+
     /// A one-line reason why `name` does not have the requested value.
     pub fn explain(&self, name: &str, actual: &HashMap<String, String>) -> String {
         let Some(info) = self.symbols.get(name) else {
@@ -421,17 +447,6 @@ fn collect_kconfigs(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(
         }
     }
     Ok(())
-}
-
-/// Parsed default fragments of this checkout, for tests and reports.
-pub fn default_requests() -> Result<BTreeMap<String, Request>> {
-    let dir = config_dir();
-    merge(
-        &DEFAULT_FRAGMENTS
-            .iter()
-            .map(|f| dir.join(format!("{f}.config")))
-            .collect::<Vec<_>>(),
-    )
 }
 
 #[cfg(test)]

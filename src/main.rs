@@ -5,6 +5,7 @@
 //! subcommand lives in the module named after it.
 
 mod apply;
+mod bisect;
 mod build;
 mod cli;
 mod exec;
@@ -13,6 +14,7 @@ mod home;
 mod image;
 mod kconfig;
 mod report;
+mod runs;
 mod series;
 mod tree;
 mod ui;

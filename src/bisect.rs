@@ -1,0 +1,313 @@
+//! `daxkit bisect`: one command that finds the first bad commit for a DAX
+//! case. It drives `git bisect run` in daxkit's own worktree with daxkit's
+//! own step (`daxkit bisect-step`: build, boot, run the cases), mapping
+//! outcomes to 0 good, 1 bad, 125 skip (build, boot or infrastructure
+//! failure; boots are retried once before a skip) and >127 abort.
+//!
+//! The user's checkout and bisect state are never touched: the bisect
+//! runs in `work/<id>/src` of daxkit's repo (alternates onto a `--tree`).
+//! Works on a tree with history (`--tree linux.git --good v6.11 --bad
+//! v6.12`) and within a series (`--good base --bad patch:3`).
+
+use crate::apply::{self, Applied};
+use crate::build::{self, BuildOptions};
+use crate::cli::ConfigArgs;
+use crate::exec::{self, Cmd};
+use crate::home::Home;
+use crate::runs::RunOptions;
+use crate::vm::{self, launch::Outcome};
+use crate::{exit, kconfig, series, tree, ui};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct BisectArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub runs: RunOptions,
+    /// A revision where the cases pass. With a series: `base` (default),
+    /// `patch:K` (the first K patches), `series`, or any commit.
+    #[arg(long)]
+    pub good: Option<String>,
+    /// A revision where they fail. With a series, default `series`.
+    #[arg(long)]
+    pub bad: Option<String>,
+}
+
+/// What each `bisect-step` needs, written once into the bisect's folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepPlan {
+    pub home: PathBuf,
+    pub base: tree::BaseTree,
+    pub fragments: Vec<PathBuf>,
+    pub cc: Option<String>,
+    pub cases: Vec<String>,
+    pub filesystems: Vec<String>,
+    pub accel: String,
+    pub timeout: u64,
+    /// Where steps write `steps/<commit>.json` and their run folders.
+    pub dir: PathBuf,
+}
+
+/// One step's result, kept as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub commit: String,
+    pub subject: String,
+    pub code: i32,
+    pub why: String,
+    pub run_dir: Option<PathBuf>,
+}
+
+pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
+    let s = a.config.target.series.as_deref().map(series::load).transpose()?;
+    let base = tree::resolve(home, &a.config.target, s.as_ref())?;
+    let applied = apply::apply(home, &base, s.as_ref())?;
+    let rev = |r: &str| resolve_rev(&base, &applied, r);
+    let good = match (&a.good, &s) {
+        (Some(g), _) => rev(g)?,
+        (None, Some(_)) => base.base.clone(),
+        (None, None) => bail!("--good REV is needed (without a series there is no default)"),
+    };
+    let bad = match (&a.bad, &s) {
+        (Some(b), _) => rev(b)?,
+        (None, Some(_)) => applied.head.clone(),
+        (None, None) => bail!("--bad REV is needed (without a series there is no default)"),
+    };
+    if good == bad {
+        bail!("--good and --bad are the same commit {}: nothing to bisect", tree::short(&good));
+    }
+    if !is_ancestor(&base.repo, &good, &bad)? {
+        if is_ancestor(&base.repo, &bad, &good)? {
+            bail!(
+                "--good {} is a descendant of --bad {}: swapped? (bisect looks for the first bad commit after a good one)",
+                tree::short(&good),
+                tree::short(&bad)
+            );
+        }
+        bail!("--good {} is not an ancestor of --bad {}", tree::short(&good), tree::short(&bad));
+    }
+    let dir = home.new_run("bisect")?;
+    let plan = StepPlan {
+        home: home.root.clone(),
+        base: base.clone(),
+        fragments: kconfig::fragments(&a.config, s.as_ref())?,
+        cc: a.config.cc.clone(),
+        cases: a.runs.cases.clone(),
+        filesystems: a.runs.filesystems.clone(),
+        accel: format!("{:?}", a.runs.accel).to_lowercase(),
+        timeout: a.runs.timeout,
+        dir: dir.clone(),
+    };
+    let plan_path = dir.join("bisect.json");
+    std::fs::write(&plan_path, serde_json::to_string_pretty(&plan)?)?;
+    ui::step(format!(
+        "bisecting {}..{} in {} (folder {})",
+        tree::short(&good),
+        tree::short(&bad),
+        applied.worktree.display(),
+        dir.display()
+    ));
+    let wt = applied.worktree.clone();
+    let git = |args: &[&str]| Cmd::new("git").arg("-C").arg(&wt).args(args.iter().copied());
+    // A bisect interrupted earlier: start again from a clean state.
+    let _ = git(&["bisect", "reset", "--quiet"]).read();
+
+    // The endpoints first, so that a wrong --good/--bad is an error now,
+    // not a wrong answer at the end.
+    for (what, rev, want) in [("bad", &bad, exit::BAD), ("good", &good, exit::GOOD)] {
+        tree::checkout(home, &base, rev)?;
+        let r = step(&plan, rev)?;
+        if r.code != want {
+            let _ = tree::checkout(home, &base, &applied.head);
+            bail!(
+                "--{what} {} {:?} does not test {what}: {} (exit {}); evidence {}",
+                tree::short(rev),
+                r.subject,
+                r.why,
+                r.code,
+                r.run_dir.as_deref().map_or("-".into(), |p| p.display().to_string())
+            );
+        }
+    }
+
+    let exe = std::env::current_exe()?;
+    let log = dir.join("bisect.log");
+    let res = (|| -> Result<()> {
+        git(&["bisect", "start", &bad, &good]).read()?;
+        git(&["bisect", "run"])
+            .arg(&exe)
+            .arg("bisect-step")
+            .arg(&plan_path)
+            .env("DAXKIT_HOME", &home.root)
+            .run_logged(&log, |l| {
+                if l.contains("is the first bad commit") || l.starts_with("running") {
+                    ui::note(l);
+                }
+            })
+    })();
+    let bisect_log = git(&["bisect", "log"]).read().unwrap_or_default();
+    std::fs::write(dir.join("git-bisect.log"), &bisect_log)?;
+    // Always leave the worktree where it was and no bisect state behind.
+    let _ = git(&["bisect", "reset", "--quiet"]).read();
+    let _ = tree::checkout(home, &base, &applied.head);
+    if exec::interrupted() {
+        bail!("bisect interrupted; worktree reset, rerun to start again (log {})", log.display());
+    }
+    res.with_context(|| format!("git bisect run (log {})", log.display()))?;
+    let text = std::fs::read_to_string(&log)?;
+    let Some(first_bad) = text
+        .lines()
+        .find_map(|l| l.strip_suffix(" is the first bad commit").map(str::to_owned))
+    else {
+        bail!(
+            "git bisect ended without a first bad commit (all skipped?); log {}",
+            log.display()
+        );
+    };
+    let evidence = read_step(&dir, &first_bad);
+    println!("first bad commit: {first_bad}");
+    if let Some(r) = evidence {
+        println!("  {}", r.subject);
+        println!("  {}", r.why);
+        if let Some(d) = r.run_dir {
+            println!("  evidence: {}", d.display());
+        }
+    }
+    println!("bisect folder: {}", dir.display());
+    Ok(exit::GOOD)
+}
+
+/// `good`/`bad` forms: `base`, `series`, `patch:K`, or a revision.
+fn resolve_rev(base: &tree::BaseTree, applied: &Applied, r: &str) -> Result<String> {
+    if r == "base" {
+        return Ok(base.base.clone());
+    }
+    if r == "series" {
+        return Ok(applied.head.clone());
+    }
+    if let Some(k) = r.strip_prefix("patch:") {
+        let k: usize = k.parse().with_context(|| format!("{r:?}: K must be a number"))?;
+        if k == 0 {
+            return Ok(base.base.clone());
+        }
+        return applied
+            .commits
+            .get(k - 1)
+            .map(|(c, _)| c.clone())
+            .with_context(|| format!("{r:?}: the series has {} patches", applied.commits.len()));
+    }
+    if let Some(user) = &base.user_tree {
+        if let Ok(repo) = git2::Repository::open(user) {
+            if let Ok(c) = repo.revparse_single(r).and_then(|o| o.peel_to_commit()) {
+                return Ok(c.id().to_string());
+            }
+        }
+    }
+    tree::rev_parse(&base.repo, r)
+}
+
+fn is_ancestor(repo: &Path, a: &str, b: &str) -> Result<bool> {
+    let r = git2::Repository::open_bare(repo)?;
+    let (a, b) = (git2::Oid::from_str(a)?, git2::Oid::from_str(b)?);
+    Ok(r.graph_descendant_of(b, a)?)
+}
+
+fn read_step(dir: &Path, commit: &str) -> Option<StepResult> {
+    let text = std::fs::read_to_string(dir.join("steps").join(format!("{commit}.json"))).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// `daxkit bisect-step PLAN`: what `git bisect run` calls, in the worktree.
+pub fn step_cmd(plan_path: &Path) -> Result<i32> {
+    let plan: StepPlan = serde_json::from_str(
+        &std::fs::read_to_string(plan_path)
+            .with_context(|| format!("reading {}", plan_path.display()))?,
+    )?;
+    let home = Home::at(&plan.home)?;
+    let wt = home.worktree(&plan.base.id);
+    let head = Cmd::new("git").arg("-C").arg(&wt).args(["rev-parse", "HEAD"]).read()?;
+    let r = step(&plan, head.trim())?;
+    Ok(r.code)
+}
+
+/// Builds, boots and runs the cases at `commit` (already checked out in
+/// the worktree); records and returns the result.
+fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
+    let home = Home::at(&plan.home)?;
+    let subject = subject_of(&plan.base.repo, commit).unwrap_or_default();
+    ui::step(format!("bisect step {} {subject}", tree::short(commit)));
+    let applied = Applied {
+        base: plan.base.clone(),
+        head: commit.to_owned(),
+        commits: Vec::new(),
+        already_in_base: false,
+        series_name: None,
+        worktree: home.worktree(&plan.base.id),
+    };
+    let step_dir = plan.dir.join("steps").join(tree::short(commit));
+    std::fs::create_dir_all(&step_dir)?;
+    let mut result = StepResult {
+        commit: commit.to_owned(),
+        subject,
+        code: exit::SKIP,
+        why: String::new(),
+        run_dir: Some(step_dir.clone()),
+    };
+    // A series' own options do not exist before the patch that adds them.
+    let kernel = kconfig::configure_lenient(&home, &applied, &plan.fragments).and_then(|cfg| {
+        let opts = BuildOptions { cc: plan.cc.clone(), jobs: exec::cores() };
+        build::build(&home, &applied, &cfg.stamp, &opts)
+    });
+    match kernel {
+        Err(e) => {
+            result.why = format!("skip: build failed: {}", first_line(&format!("{e:#}")));
+        }
+        Ok(k) => {
+            let runs = RunOptions {
+                cases: plan.cases.clone(),
+                filesystems: plan.filesystems.clone(),
+                bench_mib: 0,
+                accel: match plan.accel.as_str() {
+                    "kvm" => vm::accel::AccelArg::Kvm,
+                    "tcg" => vm::accel::AccelArg::Tcg,
+                    _ => vm::accel::AccelArg::Auto,
+                },
+                timeout: plan.timeout,
+            };
+            for attempt in 1..=2 {
+                let dir = step_dir.join(format!("boot-{attempt}"));
+                std::fs::create_dir_all(&dir)?;
+                let ex = vm::execute(&home, &runs.run_args(&k.bzimage, &[]), &dir)?;
+                result.code = ex.verdict.code;
+                result.why = ex.verdict.why.clone();
+                result.run_dir = Some(dir);
+                if matches!(ex.finished.outcome, Outcome::Interrupted) {
+                    result.code = exit::INTERRUPTED;
+                    break;
+                }
+                if result.code != exit::SKIP {
+                    break;
+                }
+                ui::note(format!("boot could not test ({}); retrying", result.why));
+            }
+        }
+    }
+    let out = plan.dir.join("steps").join(format!("{commit}.json"));
+    std::fs::write(&out, serde_json::to_string_pretty(&result)?)?;
+    ui::note(format!("→ exit {} ({})", result.code, result.why));
+    Ok(result)
+}
+
+fn subject_of(repo: &Path, commit: &str) -> Option<String> {
+    let r = git2::Repository::open_bare(repo).ok()?;
+    let c = r.find_commit(git2::Oid::from_str(commit).ok()?).ok()?;
+    c.summary().map(str::to_owned)
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
