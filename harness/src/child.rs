@@ -42,17 +42,16 @@ pub fn interpret<T>(
     report: Option<Result<ChildReport<T>, String>>,
     exit: Exit,
 ) -> Result<T, String> {
-    if let Exit::TimedOut(d) = exit {
-        return Err(format!(
-            "timed out after {} s; the process was killed",
-            d.as_secs()
-        ));
-    }
     let died = match exit {
+        Exit::TimedOut(d) => {
+            return Err(format!(
+                "timed out after {} s; the process was killed",
+                d.as_secs()
+            ))
+        }
         Exit::Code(0) => None,
         Exit::Code(c) => Some(format!("exited with status {c}")),
         Exit::Signal(s) => Some(format!("was killed by {}", sys::signal_name(s))),
-        Exit::TimedOut(_) => unreachable!("handled above"),
     };
     match (report, died) {
         (Some(Ok(ChildReport::Panicked(msg))), _) => Err(format!("panicked: {msg}")),

@@ -150,7 +150,8 @@ pub struct Extent {
 pub fn fiemap(fd: &impl AsRawFd, max: usize) -> io::Result<Vec<Extent>> {
     const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
     const FIEMAP_FLAG_SYNC: u32 = 1;
-    // struct fiemap (32 bytes) followed by `max` struct fiemap_extent (56 bytes).
+    // struct fiemap (32 bytes) followed by `max` struct fiemap_extent (56
+    // bytes), as u64 words; the u32 pairs are split little-endian (x86).
     let mut buf = vec![0u64; 4 + 7 * max];
     buf[1] = u64::MAX; // fm_length
     buf[2] = u64::from(FIEMAP_FLAG_SYNC); // fm_flags (low half), fm_mapped_extents (high)
