@@ -64,9 +64,20 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
     let manifest_path = a.manifest.clone().unwrap_or_else(default_manifest);
     let m = manifest::Manifest::load(&manifest_path)?;
     std::fs::create_dir_all(home.images())?;
-    let harness = build_harness(&home.images().join("harness-build.log"))?;
+    let log = home.images().join("harness-build.log");
+    let harness = build_harness(&log)?;
+    // Debug info is 5/6 of the binary and the guest never reads it; the
+    // symbols stay for backtraces. `strip` is deterministic, so is the image.
+    let stripped = home.images().join(format!("harness.stripped.{}", std::process::id()));
+    Cmd::new(crate::exec::require_tool("strip")?)
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(&harness)
+        .run_logged(&log, |_| {})?;
     let harness_bytes =
-        std::fs::read(&harness).with_context(|| format!("reading {}", harness.display()))?;
+        std::fs::read(&stripped).with_context(|| format!("reading {}", stripped.display()))?;
+    let _ = std::fs::remove_file(&stripped);
     let info = elf::parse(&harness_bytes)
         .with_context(|| format!("reading the ELF headers of {}", harness.display()))?;
     ensure!(

@@ -32,6 +32,10 @@ pub const LABEL_SIZE: u64 = 128 * KIB;
 pub const BACKEND_ALIGN: u64 = 2 * MIB;
 /// memmap mode: this much pmem, placed right above the kernel's RAM.
 pub const MEMMAP_PMEM: u64 = 2 * GIB;
+/// memmap mode: RAM above the pmem range. SeaBIOS reserves the top 128 KiB
+/// of low RAM for ACPI tables; a pmem range reaching it was split into a
+/// misaligned pair that nd_pmem refused ("misaligned, unable to map").
+pub const MEMMAP_HEADROOM: u64 = 128 * MIB;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accel {
@@ -164,12 +168,13 @@ pub fn accel_args(accel: Accel, smp: u32) -> Vec<String> {
 /// NVDIMMs are hot-pluggable memory: they need memory slots and `maxmem`
 /// room above RAM. memmap pmem is carved out of RAM, so RAM must cover
 /// it: the pc machine keeps up to 3.5 GiB below the 4 GiB PCI hole, and
-/// `RAM + MEMMAP_PMEM` = 3 GiB lies entirely below it, [0, 1G) for the
-/// kernel and [1G, 3G) for pmem.
+/// `RAM + MEMMAP_PMEM + MEMMAP_HEADROOM` lies entirely below it: [0, 1G)
+/// for the kernel, [1G, 3G) for pmem, then 128 MiB of RAM and firmware
+/// tables.
 pub fn memory_args(pmem: PmemMode) -> Vec<String> {
     match pmem {
         PmemMode::Nvdimm => s(&["-m", &format!("{},slots=4,maxmem=8G", size_arg(RAM))]),
-        PmemMode::Memmap => s(&["-m", &size_arg(RAM + MEMMAP_PMEM)]),
+        PmemMode::Memmap => s(&["-m", &size_arg(RAM + MEMMAP_PMEM + MEMMAP_HEADROOM)]),
     }
 }
 
@@ -374,10 +379,10 @@ mod tests {
             .map(|n| n.size)
             .sum();
         assert!(RAM + total <= 8 * GIB);
-        assert_eq!(memory_args(PmemMode::Memmap), ["-m", "3G"]);
+        assert_eq!(memory_args(PmemMode::Memmap), ["-m", "3200M"]);
         assert_eq!(memmap_param(), "memmap=2G!1G");
         // Below the pc machine's 3.5 GiB low-memory limit: no 4 GiB split.
-        const { assert!(RAM + MEMMAP_PMEM <= 3 * GIB + GIB / 2) };
+        const { assert!(RAM + MEMMAP_PMEM + MEMMAP_HEADROOM < 3 * GIB + GIB / 2) };
     }
 
     #[test]
