@@ -63,7 +63,13 @@ pub struct StepResult {
 }
 
 pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
-    let s = a.config.target.series.as_deref().map(series::load).transpose()?;
+    let s = a
+        .config
+        .target
+        .series
+        .as_deref()
+        .map(series::load)
+        .transpose()?;
     let base = tree::resolve(home, &a.config.target, s.as_ref())?;
     let applied = apply::apply(home, &base, s.as_ref())?;
     let rev = |r: &str| resolve_rev(&base, &applied, r);
@@ -78,7 +84,10 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         (None, None) => bail!("--bad REV is needed (without a series there is no default)"),
     };
     if good == bad {
-        bail!("--good and --bad are the same commit {}: nothing to bisect", tree::short(&good));
+        bail!(
+            "--good and --bad are the same commit {}: nothing to bisect",
+            tree::short(&good)
+        );
     }
     if !is_ancestor(&base.repo, &good, &bad)? {
         if is_ancestor(&base.repo, &bad, &good)? {
@@ -88,7 +97,11 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
                 tree::short(&bad)
             );
         }
-        bail!("--good {} is not an ancestor of --bad {}", tree::short(&good), tree::short(&bad));
+        bail!(
+            "--good {} is not an ancestor of --bad {}",
+            tree::short(&good),
+            tree::short(&bad)
+        );
     }
     let dir = home.new_run("bisect")?;
     let plan = StepPlan {
@@ -112,7 +125,12 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         dir.display()
     ));
     let wt = applied.worktree.clone();
-    let git = |args: &[&str]| Cmd::new("git").arg("-C").arg(&wt).args(args.iter().copied());
+    let git = |args: &[&str]| {
+        Cmd::new("git")
+            .arg("-C")
+            .arg(&wt)
+            .args(args.iter().copied())
+    };
     // A bisect interrupted earlier: start again from a clean state.
     let _ = git(&["bisect", "reset", "--quiet"]).read();
 
@@ -129,7 +147,9 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
                 r.subject,
                 r.why,
                 r.code,
-                r.run_dir.as_deref().map_or("-".into(), |p| p.display().to_string())
+                r.run_dir
+                    .as_deref()
+                    .map_or("-".into(), |p| p.display().to_string())
             );
         }
     }
@@ -155,14 +175,17 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
     let _ = git(&["bisect", "reset", "--quiet"]).read();
     let _ = tree::checkout(home, &base, &applied.head);
     if exec::interrupted() {
-        bail!("bisect interrupted; worktree reset, rerun to start again (log {})", log.display());
+        bail!(
+            "bisect interrupted; worktree reset, rerun to start again (log {})",
+            log.display()
+        );
     }
     res.with_context(|| format!("git bisect run (log {})", log.display()))?;
     let text = std::fs::read_to_string(&log)?;
-    let Some(first_bad) = text
-        .lines()
-        .find_map(|l| l.strip_suffix(" is the first bad commit").map(str::to_owned))
-    else {
+    let Some(first_bad) = text.lines().find_map(|l| {
+        l.strip_suffix(" is the first bad commit")
+            .map(str::to_owned)
+    }) else {
         bail!(
             "git bisect ended without a first bad commit (all skipped?); log {}",
             log.display()
@@ -190,7 +213,9 @@ fn resolve_rev(base: &tree::BaseTree, applied: &Applied, r: &str) -> Result<Stri
         return Ok(applied.head.clone());
     }
     if let Some(k) = r.strip_prefix("patch:") {
-        let k: usize = k.parse().with_context(|| format!("{r:?}: K must be a number"))?;
+        let k: usize = k
+            .parse()
+            .with_context(|| format!("{r:?}: K must be a number"))?;
         if k == 0 {
             return Ok(base.base.clone());
         }
@@ -229,7 +254,11 @@ pub fn step_cmd(plan_path: &Path) -> Result<i32> {
     )?;
     let home = Home::at(&plan.home)?;
     let wt = home.worktree(&plan.base.id);
-    let head = Cmd::new("git").arg("-C").arg(&wt).args(["rev-parse", "HEAD"]).read()?;
+    let head = Cmd::new("git")
+        .arg("-C")
+        .arg(&wt)
+        .args(["rev-parse", "HEAD"])
+        .read()?;
     let r = step(&plan, head.trim())?;
     Ok(r.code)
 }
@@ -259,7 +288,10 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
     };
     // A series' own options do not exist before the patch that adds them.
     let kernel = kconfig::configure_lenient(&home, &applied, &plan.fragments).and_then(|cfg| {
-        let opts = BuildOptions { cc: plan.cc.clone(), jobs: exec::cores() };
+        let opts = BuildOptions {
+            cc: plan.cc.clone(),
+            jobs: exec::cores(),
+        };
         build::build(&home, &applied, &cfg.stamp, &opts)
     });
     match kernel {

@@ -1,7 +1,10 @@
 //! Command-line interface: the flags (no I/O here) and the dispatch to the
 //! stage module each subcommand is named after.
 
-use crate::{apply, bisect, build, exec, fetch, home::Home, image, kconfig, series, tree, ui, vm};
+use crate::{
+    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, series, tree, ui,
+    vm,
+};
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +42,9 @@ pub enum Command {
     /// Find the first commit that breaks a case: `git bisect run` with
     /// daxkit's build+boot+case step, in daxkit's own worktree.
     Bisect(bisect::BisectArgs),
+    /// Patch by patch: applies, checkpatch --strict, builds on its own, and
+    /// with --run passes the cases (like ktest's patchcheck).
+    CheckSeries(check_series::CheckSeriesArgs),
     /// One `git bisect run` step (called by `daxkit bisect`).
     #[command(hide = true)]
     BisectStep {
@@ -116,11 +122,18 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Build(c) => {
             let (base, series) = target(&home, &c.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
-            let cfg = kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
-            let out = build::build(&home, &applied, &cfg.stamp, &build::BuildOptions::from_args(&c))?;
+            let cfg =
+                kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            let out = build::build(
+                &home,
+                &applied,
+                &cfg.stamp,
+                &build::BuildOptions::from_args(&c),
+            )?;
             println!("{}", out.bzimage.display());
         }
         Command::Bisect(a) => return bisect::cmd(&home, &a),
+        Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),

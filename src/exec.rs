@@ -107,6 +107,19 @@ impl Cmd {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs to completion and returns stdout+stderr whatever the exit
+    /// status (for tools like checkpatch whose status is a verdict).
+    pub fn read_unchecked(&self) -> Result<String> {
+        let out = self
+            .expression()
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()
+            .with_context(|| format!("starting `{}`", self.display()))?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Runs with stdout+stderr teed line by line to `log` (appended) and to
     /// `on_line`. A failure names the command, the log and its last lines.
     pub fn run_logged(&self, log: &Path, mut on_line: impl FnMut(&str)) -> Result<()> {
@@ -349,7 +362,10 @@ mod tests {
 
     #[test]
     fn display_quotes_spaces() {
-        let c = Cmd::new("make").arg("CC=ccache gcc").arg("-j2").env("A", "b");
+        let c = Cmd::new("make")
+            .arg("CC=ccache gcc")
+            .arg("-j2")
+            .env("A", "b");
         assert_eq!(c.display(), "A=b make 'CC=ccache gcc' -j2");
     }
 

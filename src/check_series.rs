@@ -1,0 +1,214 @@
+//! `daxkit check-series [SERIES]`: patch by patch, as ktest's patchcheck
+//! does — each patch applies, passes `checkpatch.pl --strict` from the tree,
+//! builds incrementally on its own (the series is bisectable), and with
+//! `--run` passes the case matrix. Prints a table, one row per patch.
+
+use crate::apply::{self, Applied};
+use crate::build::{self, BuildOptions};
+use crate::cli::ConfigArgs;
+use crate::exec::Cmd;
+use crate::home::Home;
+use crate::runs::RunOptions;
+use crate::{exit, kconfig, series, tree, ui, vm};
+use anyhow::{bail, Result};
+use clap::Args;
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckSeriesArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Also boot each patch's kernel and run the cases.
+    #[arg(long)]
+    pub run: bool,
+    #[command(flatten)]
+    pub runs: RunOptions,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchRow {
+    pub index: usize,
+    pub commit: String,
+    pub subject: String,
+    /// (errors, warnings, checks) from checkpatch.
+    pub checkpatch: (u32, u32, u32),
+    pub checkpatch_ok: bool,
+    pub build_ok: bool,
+    pub build_s: f64,
+    /// Exit code of the case run, when `--run`.
+    pub cases: Option<i32>,
+    pub note: String,
+}
+
+impl PatchRow {
+    fn ok(&self) -> bool {
+        self.checkpatch_ok && self.build_ok && self.cases.is_none_or(|c| c == exit::GOOD)
+    }
+}
+
+pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
+    let Some(spec) = a.config.target.series.as_deref() else {
+        bail!("check-series needs a SERIES");
+    };
+    let s = series::load(spec)?;
+    let base = tree::resolve(home, &a.config.target, Some(&s))?;
+    // Applying all of it first names the first patch that does not apply.
+    let applied = apply::apply(home, &base, Some(&s))?;
+    if applied.already_in_base {
+        bail!("series {} is already in the base: nothing to check", s.name);
+    }
+    let frags = kconfig::fragments(&a.config, Some(&s))?;
+    let opts = BuildOptions::from_args(&a.config);
+    let dir = home.new_run(&format!("check-{}", s.name))?;
+    let mut rows = Vec::new();
+    for (i, ((commit, subject), patch)) in applied.commits.iter().zip(&s.patches).enumerate() {
+        ui::step(format!("patch {}/{} {subject}", i + 1, s.patches.len()));
+        tree::checkout(home, &base, commit)?;
+        let at = Applied {
+            head: commit.clone(),
+            ..applied.clone()
+        };
+        let patch_file = dir.join(format!("{:04}.patch", i + 1));
+        std::fs::write(&patch_file, patch_text(patch))?;
+        let (counts, cp_out) = checkpatch(&at, &patch_file);
+        std::fs::write(dir.join(format!("{:04}.checkpatch.txt", i + 1)), &cp_out)?;
+        let mut row = PatchRow {
+            index: i + 1,
+            commit: commit.clone(),
+            subject: subject.clone(),
+            checkpatch: counts.unwrap_or((u32::MAX, 0, 0)),
+            checkpatch_ok: counts.is_some_and(|(e, w, _)| e == 0 && w == 0),
+            build_ok: false,
+            build_s: 0.0,
+            cases: None,
+            note: String::new(),
+        };
+        let t = Instant::now();
+        let built = kconfig::configure_lenient(home, &at, &frags)
+            .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts));
+        row.build_s = t.elapsed().as_secs_f64();
+        match built {
+            Ok(b) => {
+                row.build_ok = true;
+                if a.run {
+                    let run_dir = dir.join(format!("{:04}-run", i + 1));
+                    std::fs::create_dir_all(&run_dir)?;
+                    let ex = vm::execute(home, &a.runs.run_args(&b.bzimage, &[]), &run_dir)?;
+                    row.cases = Some(ex.verdict.code);
+                    row.note = ex.verdict.why;
+                }
+            }
+            Err(e) => row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned(),
+        }
+        rows.push(row);
+    }
+    tree::checkout(home, &base, &applied.head)?;
+    std::fs::write(
+        dir.join("check-series.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
+    print!("{}", table(&rows));
+    println!("folder: {}", dir.display());
+    Ok(if rows.iter().all(PatchRow::ok) {
+        exit::GOOD
+    } else {
+        exit::BAD
+    })
+}
+
+/// The patch as a mail again, for checkpatch (which wants the message too).
+fn patch_text(p: &series::Patch) -> String {
+    let (subject, body) = p.message.split_once('\n').unwrap_or((&p.message, ""));
+    format!(
+        "From: {} <{}>\nSubject: [PATCH] {subject}\n{body}\n---\n{}",
+        p.author_name, p.author_email, p.diff
+    )
+}
+
+/// Runs the tree's own checkpatch; returns (errors, warnings, checks).
+fn checkpatch(at: &Applied, patch: &std::path::Path) -> (Option<(u32, u32, u32)>, String) {
+    let script = at.worktree.join("scripts/checkpatch.pl");
+    let out = Cmd::new("perl")
+        .arg(&script)
+        .args(["--strict", "--no-color", "--show-types"])
+        .arg(patch)
+        .cwd(&at.worktree)
+        .read_unchecked();
+    let text = match out {
+        Ok(t) => t,
+        Err(e) => return (None, format!("{e:#}")),
+    };
+    (parse_checkpatch_total(&text), text)
+}
+
+/// `total: 0 errors, 1 warnings, 2 checks, 40 lines checked`
+pub fn parse_checkpatch_total(text: &str) -> Option<(u32, u32, u32)> {
+    let line = text.lines().find(|l| l.starts_with("total: "))?;
+    let nums: Vec<u32> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    Some((*nums.first()?, *nums.get(1)?, *nums.get(2)?))
+}
+
+pub fn table(rows: &[PatchRow]) -> String {
+    let mut s =
+        String::from("patch  commit        checkpatch (E/W/C)  build          cases  subject\n");
+    for r in rows {
+        let cp = if r.checkpatch.0 == u32::MAX {
+            "failed to run".to_owned()
+        } else {
+            format!(
+                "{}/{}/{} {}",
+                r.checkpatch.0,
+                r.checkpatch.1,
+                r.checkpatch.2,
+                mark(r.checkpatch_ok)
+            )
+        };
+        let build = format!("{} {:>6.1}s", mark(r.build_ok), r.build_s);
+        let cases = r.cases.map_or("-".to_owned(), |c| {
+            if c == 0 {
+                "✓".into()
+            } else {
+                format!("✗ {c}")
+            }
+        });
+        s += &format!(
+            "{:>5}  {}  {:<18}  {:<13}  {:<5}  {}\n",
+            r.index,
+            tree::short(&r.commit),
+            cp,
+            build,
+            cases,
+            r.subject
+        );
+        if !r.note.is_empty() && !r.ok() {
+            s += &format!("       {}\n", r.note);
+        }
+    }
+    s
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok {
+        "✓"
+    } else {
+        "✗"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpatch_totals() {
+        assert_eq!(
+            parse_checkpatch_total("x\ntotal: 0 errors, 1 warnings, 2 checks, 40 lines checked\n"),
+            Some((0, 1, 2))
+        );
+        assert_eq!(parse_checkpatch_total("no total"), None);
+    }
+}
