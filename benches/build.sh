@@ -72,5 +72,5 @@ done
 python3 - "${cpu[daxkit]}" "${cpu[defconfig]}" "${objs[daxkit]}" "${objs[defconfig]}" <<'PY'
 import sys
 a, b, oa, ob = map(float, sys.argv[1:])
-print(f"\ndefconfig+DAX / daxkit: {b/a:.2f}x the CPU time, {ob/oa:.2f}x the objects (-j{__import__('os').cpu_count()}, ccache off, $(uname -r))")
+print(f"\ndefconfig+DAX / daxkit: {b/a:.2f}x the CPU time, {ob/oa:.2f}x the objects (ccache off)")
 PY

@@ -71,8 +71,7 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
     cmd.arg("bzImage")
 }
 
-static STEP: LazyLock<Regex> =
-    LazyLock::new(|| {
+static STEP: LazyLock<Regex> = LazyLock::new(|| {
     // `  CC      fs/dax.o`, `  LD [M]  x.ko`, `  RUSTC L rust/core.o`
     Regex::new(r"^  ([A-Z][A-Z0-9_]*(?: \[[A-Z]\]| [A-Z]\b)?)\s+(\S.*)$").unwrap()
 });
@@ -106,13 +105,20 @@ pub fn first_errors(log_text: &str, n: usize) -> Vec<String> {
 /// Where a built kernel is kept, by config stamp (commit + fragments):
 /// switching between stock and patched reuses both without rebuilding.
 pub fn kernel_dir(home: &Home, stamp: &str) -> PathBuf {
-    home.root.join("kernels").join(&stamp[..16.min(stamp.len())])
+    home.root
+        .join("kernels")
+        .join(&stamp[..16.min(stamp.len())])
 }
 
 /// Builds `applied` with the `.config` that `kconfig::configure` made
 /// (`stamp` from its report), or returns the kept kernel of an earlier
 /// build of the same commit and config.
-pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -> Result<BuildOutcome> {
+pub fn build(
+    home: &Home,
+    applied: &Applied,
+    stamp: &str,
+    opts: &BuildOptions,
+) -> Result<BuildOutcome> {
     let kept = kernel_dir(home, stamp);
     // Local edits in the worktree (a developer iterating on fs/dax.c) are
     // not in the stamp: always run make then, and keep nothing.
@@ -124,7 +130,11 @@ pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -
         .trim()
         .is_empty();
     if !dirty && kept.join("bzImage").is_file() {
-        ui::note(format!("kernel for {} already built: {}", crate::tree::short(&applied.head), kept.display()));
+        ui::note(format!(
+            "kernel for {} already built: {}",
+            crate::tree::short(&applied.head),
+            kept.display()
+        ));
         return Ok(BuildOutcome {
             bzimage: kept.join("bzImage"),
             log: kept.join("build.log"),
@@ -206,7 +216,12 @@ pub fn build(home: &Home, applied: &Applied, stamp: &str, opts: &BuildOptions) -
     }
     if dirty {
         ui::note("worktree has local changes: built kernel not kept");
-        return Ok(BuildOutcome { bzimage: built, log, wall, steps });
+        return Ok(BuildOutcome {
+            bzimage: built,
+            log,
+            wall,
+            steps,
+        });
     }
     // Keep a copy: the build dir moves on with the next commit.
     let tmp = kept.with_extension("tmp");

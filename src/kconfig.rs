@@ -180,8 +180,8 @@ fn configure_with(
         Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
     );
     let config = build.join(".config");
-    let reused = config.is_file()
-        && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
+    let reused =
+        config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
     if reused {
         let text = std::fs::read_to_string(&config)?;
         return Ok(ConfigReport {
@@ -192,7 +192,11 @@ fn configure_with(
             reused,
         });
     }
-    ui::step(format!("configuring {} ({} fragments)", build.display(), frags.len()));
+    ui::step(format!(
+        "configuring {} ({} fragments)",
+        build.display(),
+        frags.len()
+    ));
     for t in ["make", "gcc", "flex", "bison", "perl"] {
         require_tool(t)?;
     }

@@ -517,7 +517,10 @@ base-commit: 0123456789abcdef0123456789abcdef01234567
         assert_eq!(s.expect["ext4/hole-read"], Mapping::NotDax);
         assert_eq!(s.variants[0].append, ["dax_pmd_impl=rust"]);
         let err = parse_yaml("name: x\npatches: []\nexpect:\n  a: huge\n").unwrap_err();
-        assert!(err.starts_with("4:") && err.contains("unknown variant `huge`"), "{err}");
+        assert!(
+            err.starts_with("4:") && err.contains("unknown variant `huge`"),
+            "{err}"
+        );
     }
 
     #[test]

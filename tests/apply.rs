@@ -169,7 +169,13 @@ fn commits_keep_author_date_and_message_and_rerun_is_identical() {
         .path();
     let log = git(
         &repo,
-        &["log", "--format=%an|%ae|%ad|%s|%b", "--date=raw", "-3", "daxkit/series"],
+        &[
+            "log",
+            "--format=%an|%ae|%ad|%s|%b",
+            "--date=raw",
+            "-3",
+            "daxkit/series",
+        ],
     );
     let orig = git(
         &f.tree(),
@@ -190,7 +196,14 @@ fn already_applied_series_is_detected() {
     git(&f.tree(), &["reset", "-q", "--hard", "master@{1}"]);
     // The series' base-commit trailer names `base`; test against HEAD.
     let tree = f.tree();
-    let o = f.daxkit(&["apply", "series", "--tree", tree.to_str().unwrap(), "--base", "HEAD"]);
+    let o = f.daxkit(&[
+        "apply",
+        "series",
+        "--tree",
+        tree.to_str().unwrap(),
+        "--base",
+        "HEAD",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("already applied"),
@@ -277,7 +290,10 @@ fn series_yaml_errors_name_file_line_and_missing_patch() {
     let o = f.apply("series");
     assert_eq!(o.status.code(), Some(128));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("series.yaml:4:9: expect: invalid type"), "{err}");
+    assert!(
+        err.contains("series.yaml:4:9: expect: invalid type"),
+        "{err}"
+    );
     std::fs::write(
         s.join("series.yaml"),
         "name: t\npatches:\n  - 0009-nope.patch\n",

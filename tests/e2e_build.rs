@@ -29,8 +29,18 @@ fn series_on_debian_612_builds_with_every_requested_option() {
     let bz = kernel(&["tests/fixtures/series/eof-comment"]);
     // A bzImage: the x86 boot header magic "HdrS" at 0x202.
     let img = std::fs::read(&bz).unwrap();
-    assert!(img.len() > 1_000_000, "{} is only {} bytes", bz.display(), img.len());
-    assert_eq!(&img[0x202..0x206], b"HdrS", "{} is not a bzImage", bz.display());
+    assert!(
+        img.len() > 1_000_000,
+        "{} is only {} bytes",
+        bz.display(),
+        img.len()
+    );
+    assert_eq!(
+        &img[0x202..0x206],
+        b"HdrS",
+        "{} is not a bzImage",
+        bz.display()
+    );
 
     // The kept kernel records its commit: the patch's, on the 6.12 base.
     let dir = bz.parent().unwrap();

@@ -183,6 +183,23 @@ fn error(message: String) {
 
 /// The boot sequence.
 pub fn main() -> ! {
+    install_panic_hook();
+    let mounts = mount_all();
+    ensure_stdio();
+    kmsg::init();
+    let port = open_results_port();
+    say_hello(port);
+    report_mounts(mounts);
+    let plan = read_plan();
+    inject_fault(plan.fault);
+    check_requirements(&plan);
+    runner::run_guest(&plan, &mut PortSink, runner::DEFAULT_TIMEOUT);
+    shutdown();
+}
+
+/// A panic in PID 1 is a bug in the harness: report it, close the stream,
+/// power off. Without this the kernel panics with "Attempted to kill init".
+fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let msg = format!(
             "harness PID 1 panicked: {}",
@@ -191,14 +208,17 @@ pub fn main() -> ! {
         close_after_panic(&msg);
         power_off(&msg);
     }));
-    let mounts = mount_all();
-    ensure_stdio();
-    kmsg::init();
+}
+
+fn open_results_port() -> &'static str {
     kmsg::log(&format!("harness {} is PID 1", env!("CARGO_PKG_VERSION")));
     let port = Port::open();
-    let port_path = port.path;
+    let path = port.path;
     *SINK.lock().unwrap_or_else(|p| p.into_inner()) = Some(LineSink::new(port));
+    path
+}
 
+fn say_hello(port: &str) {
     send(Record::Hello {
         protocol: PROTOCOL_VERSION,
         kernel: sys::kernel_release(),
@@ -208,8 +228,11 @@ pub fn main() -> ! {
     setup(
         "boot",
         true,
-        format!("uptime {} s at hello; results on {port_path}", uptime()),
+        format!("uptime {} s at hello; results on {port}", uptime()),
     );
+}
+
+fn report_mounts(mounts: Vec<(&'static MountSpec, io::Result<()>)>) {
     for (m, res) in mounts {
         match res {
             Ok(()) => setup(
@@ -226,31 +249,27 @@ pub fn main() -> ! {
             )),
         }
     }
+}
 
-    let plan = match load_plan(Path::new(PLAN_PATH)) {
+/// The plan, or the end of the run if it cannot be read.
+fn read_plan() -> RunPlan {
+    match load_plan(Path::new(PLAN_PATH)) {
         Ok((plan, from)) => {
-            setup(
-                "plan",
-                true,
-                format!(
-                    "{from}: {}",
-                    serde_json::to_string(&plan).unwrap_or_default()
-                ),
-            );
+            let json = serde_json::to_string(&plan).unwrap_or_default();
+            setup("plan", true, format!("{from}: {json}"));
             plan
         }
         Err(e) => {
             error(e);
             shutdown();
         }
-    };
-    inject_fault(plan.fault);
-    for msg in requirements::missing(Path::new("/"), &requirements::wanted(&plan)) {
+    }
+}
+
+fn check_requirements(plan: &RunPlan) {
+    for msg in requirements::missing(Path::new("/"), &requirements::wanted(plan)) {
         error(msg);
     }
-
-    runner::run_guest(&plan, &mut PortSink, runner::DEFAULT_TIMEOUT);
-    shutdown();
 }
 
 fn mount_all() -> Vec<(&'static MountSpec, io::Result<()>)> {

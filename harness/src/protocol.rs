@@ -213,18 +213,36 @@ impl Encoder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamError {
     /// A line with the protocol prefix that is not a valid envelope.
-    Garbled { line: usize, reason: String },
-    Version { line: usize, got: u32 },
+    Garbled {
+        line: usize,
+        reason: String,
+    },
+    Version {
+        line: usize,
+        got: u32,
+    },
     /// Sequence numbers must go 0, 1, 2, ...
-    Sequence { line: usize, expected: u64, got: u64 },
+    Sequence {
+        line: usize,
+        expected: u64,
+        got: u64,
+    },
     /// The first record was not `hello`.
     NoHello,
     /// The stream ended without a `done` record.
-    Truncated { records: u64 },
+    Truncated {
+        records: u64,
+    },
     /// `done` counts do not match what was received.
-    CountMismatch { what: &'static str, said: u64, got: u64 },
+    CountMismatch {
+        what: &'static str,
+        said: u64,
+        got: u64,
+    },
     /// Records after `done`.
-    TrailingRecords { line: usize },
+    TrailingRecords {
+        line: usize,
+    },
 }
 
 impl fmt::Display for StreamError {
@@ -473,7 +491,11 @@ mod tests {
         let joined = [lines[0], lines[2], lines[3]].join("\n");
         assert!(matches!(
             Decoder::decode_all(&joined),
-            Err(StreamError::Sequence { expected: 1, got: 2, .. })
+            Err(StreamError::Sequence {
+                expected: 1,
+                got: 2,
+                ..
+            })
         ));
     }
 

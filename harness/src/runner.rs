@@ -166,7 +166,9 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
             }
         };
         if !fss.contains(&spec.fs) {
-            if !cases.is_empty() {
+            // Without a case list, the filesystems narrow the selection;
+            // a case asked for by name but excluded is an error.
+            if !plan.cases.is_empty() && !cases.is_empty() {
                 not_run(
                     format!(
                         "{} needs {}, which the plan's filesystems {:?} exclude",
@@ -588,6 +590,15 @@ mod tests {
                 "a-xfs|not run: dax-xfs needs xfs",
             ],
         );
+    }
+
+    #[test]
+    fn filesystems_alone_narrow_the_selection() {
+        let plan = RunPlan {
+            filesystems: vec!["ext4".into()],
+            ..RunPlan::default()
+        };
+        check(&plan, &["dax-ext4:b-ext4"], &[]);
     }
 
     #[test]

@@ -68,7 +68,9 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
     let harness = build_harness(&log)?;
     // Debug info is 5/6 of the binary and the guest never reads it; the
     // symbols stay for backtraces. `strip` is deterministic, so is the image.
-    let stripped = home.images().join(format!("harness.stripped.{}", std::process::id()));
+    let stripped = home
+        .images()
+        .join(format!("harness.stripped.{}", std::process::id()));
     Cmd::new(crate::exec::require_tool("strip")?)
         .arg("--strip-debug")
         .arg("-o")

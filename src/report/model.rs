@@ -113,7 +113,10 @@ impl Variant {
     pub fn good(&self) -> bool {
         self.outcome == "completed"
             && self.errors.is_empty()
-            && self.cases.iter().all(|c| self.status(c) == CaseStatus::Pass)
+            && self
+                .cases
+                .iter()
+                .all(|c| self.status(c) == CaseStatus::Pass)
     }
 }
 

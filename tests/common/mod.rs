@@ -54,6 +54,9 @@ pub fn kernel(args: &[&str]) -> PathBuf {
     let o = daxkit(&a);
     assert!(o.status.success(), "daxkit {a:?} failed:\n{}", text(&o));
     let path = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-    assert!(path.is_file(), "daxkit build printed {path:?}, which is not a file");
+    assert!(
+        path.is_file(),
+        "daxkit build printed {path:?}, which is not a file"
+    );
     path
 }

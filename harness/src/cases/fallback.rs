@@ -1,6 +1,7 @@
 //! Cases where one rule of the DAX fault path forces 4 KiB PTEs although
 //! the file itself could take PMDs. Each is the xfs baseline with one
-//! thing changed.
+//! thing changed (and `xfs-half-prefaulted`, where that change hits only
+//! one of two PMDs, so the range is mixed).
 
 use super::map::{MIB, PAGE, PMD};
 use super::workload::{self, Before, Offset, Share, Spec, ELIGIBLE};
@@ -85,11 +86,22 @@ fn prctl_thp_disable(c: &Case, e: &Env) -> R {
 
 fn pte_prefaulted(c: &Case, e: &Env) -> R {
     let spec = Spec {
-        before: Before::PteFirst,
+        before: Before::PteFirst(0),
         touch: Some((0, PMD)),
         ..ELIGIBLE
     };
     workload::run(c, e, &spec)
+}
+
+fn half_prefaulted(c: &Case, e: &Env) -> R {
+    workload::run(
+        c,
+        e,
+        &Spec {
+            before: Before::PteFirst(PMD),
+            ..ELIGIBLE
+        },
+    )
 }
 
 pub fn cases() -> Vec<Case> {
@@ -166,6 +178,16 @@ pub fn cases() -> Vec<Case> {
             reason: "the 4 KiB entry left in the file's DAX tree conflicts with a PMD entry \
                      (grab_mapping_entry), so the PMD fault falls back",
             run: pte_prefaulted,
+        },
+        Case {
+            name: "xfs-half-prefaulted",
+            description: "the xfs baseline (4 MiB) after one 4 KiB page of its second 2 MiB \
+                          was written through a separate 4 KiB mapping",
+            needs: Needs::DaxXfs,
+            expected: Mapping::Mixed,
+            reason: "the first 2 MiB takes a PMD; the second falls back to PTEs on the \
+                     conflicting 4 KiB entry, as in xfs-pte-prefaulted",
+            run: half_prefaulted,
         },
     ]
 }

@@ -34,9 +34,10 @@ pub enum Before {
     NoHugepage,
     /// `prctl(PR_SET_THP_DISABLE, 1)` for the process.
     ThpDisable,
-    /// Write one 4 KiB page of the range through a separate 4 KiB mapping
-    /// first, leaving a PTE-sized entry in the file's DAX mapping tree.
-    PteFirst,
+    /// Write the 4 KiB page at this offset of the mapping through a
+    /// separate 4 KiB mapping first, leaving a PTE-sized entry in the
+    /// file's DAX mapping tree.
+    PteFirst(u64),
 }
 
 /// Where the mapping starts in the file.
@@ -122,9 +123,9 @@ fn run_on(
     let (start, end) = (m.addr + toff, m.addr + toff + tlen);
     match spec.before {
         Before::NoHugepage => map::madvise(m.addr, m.len, libc::MADV_NOHUGEPAGE)?,
-        Before::PteFirst => {
+        Before::PteFirst(at) => {
             // Any address will do: a 4 KiB VMA can never take a PMD.
-            let small = map::map(&fd, map::PAGE, offset + toff, map::PAGE, libc::MAP_SHARED)?;
+            let small = map::map(&fd, map::PAGE, offset + at, map::PAGE, libc::MAP_SHARED)?;
             map::write_pages(small.addr, small.len);
         }
         Before::Nothing | Before::ThpDisable => {}

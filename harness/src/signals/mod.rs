@@ -45,7 +45,16 @@ pub fn verdict(signals: &[Signal]) -> (Mapping, bool) {
     if signals.iter().any(|s| s.says == Some(Mapping::NotDax)) {
         return (Mapping::NotDax, false);
     }
-    let telling: Vec<&Signal> = signals.iter().filter(|s| s.says.is_some()).collect();
+    let mut telling: Vec<&Signal> = signals.iter().filter(|s| s.says.is_some()).collect();
+    // vmstat only counts fallbacks: its PTE means "some PTEs", which a
+    // mixed range has too.
+    let others_mixed = telling
+        .iter()
+        .filter(|s| s.name != VMSTAT)
+        .all(|s| s.says == Some(Mapping::Mixed));
+    if others_mixed {
+        telling.retain(|s| s.name != VMSTAT || s.says != Some(Mapping::Pte));
+    }
     let Some(first) = telling.first().and_then(|s| s.says) else {
         return (Mapping::Unknown, false);
     };
