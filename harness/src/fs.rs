@@ -6,8 +6,8 @@
 //! wanted: that is the runner's job.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::sys;
 
@@ -114,19 +114,43 @@ pub fn mkfs(fs: FsType, dev: &Path) -> Result<String, String> {
         ));
     }
     let start = Instant::now();
-    let out = Command::new(&prog)
+    // Output goes to a file, not a pipe: PID 1 stays single-threaded (the
+    // case runner forks) and can still enforce a deadline with try_wait.
+    let log_path = std::env::temp_dir().join(format!("daxkit-{}.log", fs.name()));
+    let io_err = |what: &str, e: std::io::Error| format!("{cmd}: {what}: {}", sys::errno_text(&e));
+    let log = std::fs::File::create(&log_path).map_err(|e| io_err("log file", e))?;
+    let log2 = log.try_clone().map_err(|e| io_err("log file", e))?;
+    let mut child = Command::new(&prog)
         .args(&args)
-        .output()
-        .map_err(|e| format!("{cmd}: {}", sys::errno_text(&e)))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{cmd}: {}: {}",
-            out.status,
-            tail(&String::from_utf8_lossy(&out.stderr), 5)
-        ));
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(|e| io_err("spawn", e))?;
+    let status = loop {
+        match child.try_wait().map_err(|e| io_err("wait", e))? {
+            Some(st) => break st,
+            None if start.elapsed() > MKFS_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{cmd}: still running after {} s, killed",
+                    MKFS_TIMEOUT.as_secs()
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    if !status.success() {
+        return Err(format!("{cmd}: {status}: {}", tail(&output, 5)));
     }
     Ok(format!("{cmd} ({} ms)", start.elapsed().as_millis()))
 }
+
+/// mkfs on a few GiB of pmem takes seconds even under TCG.
+pub const MKFS_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -268,6 +292,17 @@ mod tests {
             FsType::Ext4,
             "/sbin/mkfs.ext4 -F -q -b 4096 -E stride=512,stripe_width=512 /dev/pmem0",
         );
+    }
+
+    #[test]
+    fn mkfs_failure_carries_status_and_output() {
+        if !Path::new("/sbin/mkfs.xfs").exists() {
+            eprintln!("skipped: no /sbin/mkfs.xfs on this host");
+            return;
+        }
+        let e = mkfs(FsType::Xfs, Path::new("/nonexistent/daxkit-dev")).unwrap_err();
+        assert!(e.starts_with("/sbin/mkfs.xfs -f -q"), "{e}");
+        assert!(e.contains("exit status: 1") && e.contains("daxkit-dev"), "{e}");
     }
 
     #[test]
