@@ -82,32 +82,33 @@ pub fn judge(runs: &[Run], start: u64, end: u64) -> (Option<Mapping>, String) {
 mod tests {
     use super::*;
 
+    /// Verbatim lines of a 6.12 guest's dump (tests/fixtures/linux-6.12/
+    /// xfs-half-prefaulted): one PMD, one run of PTEs, empty PMDs around.
     const SAMPLE: &str = "\
 ---[ User Space ]---
-0x0000000000000000-0x00007f0000000000   127G                               pgd
-0x00007f0000000000-0x00007f0000200000           2M     USR RW         PSE         NX pmd
-0x00007f0000200000-0x00007f0000201000           4K     USR RW                     NX pte
-0x00007f0000201000-0x00007f0000400000        2044K                               pte
+0x0000000000000000-0x0000550000000000          85T                               pgd
+0x00007f6800000000-0x00007f680b800000         184M                               pmd
+0x00007f680b800000-0x00007f680ba00000           2M USR RW         PSE         NX pmd
+0x00007f680ba00000-0x00007f680bc00000           2M USR RW                     NX pte
+0x00007f680bc00000-0x00007f680c000000           4M                               pmd
 ---[ Kernel Space ]---
 ";
 
     #[test]
     fn parses_and_judges() {
         let r = parse(SAMPLE);
-        assert_eq!(r.len(), 4);
+        assert_eq!(r.len(), 5);
         assert!(!r[0].present());
+        assert_eq!(r[2].flags, ["USR", "RW", "PSE", "NX"]);
+        let m = 0x7f68_0b80_0000;
+        let check = |s: u64, e: u64, want| assert_eq!(judge(&r, s, e).0, want, "{s:#x}-{e:#x}");
+        check(m, m + 0x20_0000, Some(Mapping::Pmd));
+        check(m + 0x20_0000, m + 0x40_0000, Some(Mapping::Pte));
+        check(m, m + 0x40_0000, Some(Mapping::Mixed));
+        check(m + 0x40_0000, m + 0x80_0000, None);
         assert_eq!(
-            judge(&r, 0x7f00_0000_0000, 0x7f00_0020_0000).0,
-            Some(Mapping::Pmd)
+            judge(&r, m, m + 0x1000).1,
+            "0x00007f680b800000-0x00007f680ba00000 2M USR RW PSE NX pmd"
         );
-        assert_eq!(
-            judge(&r, 0x7f00_0020_0000, 0x7f00_0040_0000).0,
-            Some(Mapping::Pte)
-        );
-        assert_eq!(
-            judge(&r, 0x7f00_0000_0000, 0x7f00_0040_0000).0,
-            Some(Mapping::Mixed)
-        );
-        assert_eq!(judge(&r, 0x7f00_0030_0000, 0x7f00_0040_0000).0, None);
     }
 }

@@ -150,41 +150,62 @@ pub fn judge(vmas: &[Vma], addr: u64) -> (Option<Mapping>, String) {
 mod tests {
     use super::*;
 
+    /// A verbatim VMA of a 6.12 guest (tests/fixtures/linux-6.12/
+    /// xfs-aligned-shared-write, PMD-mapped and yet Rss 0), then a made-up
+    /// one as a kernel that accounts DAX might print it.
     const SAMPLE: &str = "\
-7f0000000000-7f0000400000 rw-s 00000000 103:00 131 /mnt/f
+7fc887800000-7fc887c00000 rw-s 00000000 103:00 4099                      /mnt/xfs-aligned-shared-write.dat
 Size:               4096 kB
 KernelPageSize:        4 kB
 MMUPageSize:           4 kB
 Rss:                   0 kB
+Pss:                   0 kB
+Pss_Dirty:             0 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         0 kB
+Private_Dirty:         0 kB
+Referenced:            0 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
 FilePmdMapped:         0 kB
-THPeligible:    0
-VmFlags: rd wr sh mr mw me ms sd
-7f0000400000-7f0000401000 rw-p 00000000 00:00 0 
-Rss:                   4 kB
-Anonymous:             4 kB
-DaxPmdMapped:       2048 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+VmFlags: rd wr sh mr mw me ms hg 
+7f0000400000-7f0000800000 rw-s 00000000 103:00 131 /mnt/patched
+Rss:                   0 kB
+DaxPmdMapped:       4096 kB
 DaxPteMapped:          0 kB
 Weird: thing
-VmFlags: rd wr mr mw me ac sd
+VmFlags: rd wr sh mr mw me ms
 ";
 
     #[test]
     fn parses_every_field() {
         let v = parse(SAMPLE);
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].start, 0x7f00_0000_0000);
-        assert_eq!(v[0].path, "/mnt/f");
+        assert_eq!(v[0].start, 0x7fc8_8780_0000);
+        assert_eq!(v[0].perms, "rw-s");
+        assert_eq!(v[0].path, "/mnt/xfs-aligned-shared-write.dat");
+        assert_eq!(v[0].kb.len(), 22);
         assert_eq!(v[0].kb("Size"), Some(4096));
         assert_eq!(v[0].thp_eligible(), Some(false));
-        assert!(v[0].has_flag("sh"));
-        assert_eq!(v[1].path, "");
+        assert!(v[0].has_flag("sh") && v[0].has_flag("hg"));
         assert_eq!(v[1].other.get("Weird").map(String::as_str), Some("thing"));
+        assert_eq!(v[1].kb("DaxPmdMapped"), Some(4096));
     }
 
     #[test]
     fn judges() {
         let v = parse(SAMPLE);
-        let (says, ev) = judge(&v, 0x7f00_0000_1000);
+        let (says, ev) = judge(&v, 0x7fc8_8780_1000);
         assert_eq!(says, None);
         assert!(ev.starts_with("no smaps signal (Rss 0"), "{ev}");
         assert_eq!(judge(&v, 0x7f00_0040_0000).0, Some(Mapping::Pmd));

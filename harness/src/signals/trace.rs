@@ -170,42 +170,41 @@ mod session {
 mod tests {
     use super::*;
 
+    /// Verbatim lines of 6.12 guests' traces (tests/fixtures/linux-6.12/
+    /// xfs-vma-smaller-than-pmd and xfs-aligned-shared-write).
     const SAMPLE: &str = "\
 # tracer: nop
 #           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
 #              | |         |   |||||     |         |
-           probe-75      [000] .....     3.100000: dax_pmd_fault: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000000000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x0 max_pgoff 0x400 
-           probe-75      [000] .....     3.100100: dax_pmd_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000000000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x0 max_pgoff 0x400 NOPAGE
-           probe-75      [000] .....     3.100200: dax_pmd_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000200000 vm_start 0x7f0000000000 vm_end 0x7f0000400000 pgoff 0x200 max_pgoff 0x400 FALLBACK
-           probe-75      [000] .....     3.100300: dax_pte_fault_done: dev 259:0 ino 0x83 shared WRITE|ALLOW_RETRY|KILLABLE|USER address 0x7f0000200000 pgoff 0x200 NOPAGE
+          dprobe-65      [000] .....    12.082614: dax_pmd_fault: dev 259:0 ino 0x1003 shared WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE|VMA_LOCK address 0x7fc887c00000 vm_start 0x7fc887c00000 vm_end 0x7fc887d00000 pgoff 0x0 max_pgoff 0x800 
+          dprobe-65      [000] .....    12.082656: dax_pmd_fault_done: dev 259:0 ino 0x1003 shared WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE|VMA_LOCK address 0x7fc887c00000 vm_start 0x7fc887c00000 vm_end 0x7fc887d00000 pgoff 0x0 max_pgoff 0x800 FALLBACK
+          dprobe-65      [000] .N...    12.091325: dax_pte_fault_done: dev 259:0 ino 0x1003 shared WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE|VMA_LOCK address 0x7fc887c00000 pgoff 0x0 MAJOR|NOPAGE
+          dprobe-60      [000] .N...     7.445559: dax_pmd_fault_done: dev 259:0 ino 0x1003 shared WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE|VMA_LOCK address 0x7fc887800000 vm_start 0x7fc887800000 vm_end 0x7fc887c00000 pgoff 0x0 max_pgoff 0x800 NOPAGE
 ";
 
     #[test]
     fn parses_lines() {
         let e = parse(SAMPLE);
         assert_eq!(e.len(), 4);
-        assert_eq!(e[0].pid, 75);
+        assert_eq!(e[0].pid, 65);
+        assert_eq!(e[0].name, "dax_pmd_fault");
         assert_eq!(e[0].result, None);
-        assert_eq!(e[1].result.as_deref(), Some("NOPAGE"));
-        assert_eq!(e[3].name, "dax_pte_fault_done");
-        assert_eq!(e[3].address, Some(0x7f00_0020_0000));
+        assert_eq!(e[1].result.as_deref(), Some("FALLBACK"));
+        assert_eq!(e[2].name, "dax_pte_fault_done");
+        assert_eq!(e[2].result.as_deref(), Some("MAJOR|NOPAGE"));
+        assert_eq!(e[3].address, Some(0x7fc8_8780_0000));
     }
 
     #[test]
     fn judges_ranges() {
         let e = parse(SAMPLE);
-        assert_eq!(
-            judge(&e, 0x7f00_0000_0000, 0x7f00_0020_0000).0,
-            Some(Mapping::Pmd)
-        );
-        assert_eq!(
-            judge(&e, 0x7f00_0020_0000, 0x7f00_0040_0000).0,
-            Some(Mapping::Pte)
-        );
-        assert_eq!(
-            judge(&e, 0x7f00_0000_0000, 0x7f00_0040_0000).0,
-            Some(Mapping::Mixed)
-        );
+        let pmd = 0x7fc8_8780_0000;
+        let pte = 0x7fc8_87c0_0000;
+        assert_eq!(judge(&e, pmd, pmd + 0x40_0000).0, Some(Mapping::Pmd));
+        assert_eq!(judge(&e, pte, pte + 0x10_0000).0, Some(Mapping::Pte));
+        assert_eq!(judge(&e, pmd, pte + 0x10_0000).0, Some(Mapping::Mixed));
         assert_eq!(judge(&e, 0, 0x1000).0, None);
+        let c = count(&e, pte, pte + 0x10_0000);
+        assert_eq!((c.pmd_fallback, c.pte_done, c.pmd_done), (1, 1, 0));
     }
 }
