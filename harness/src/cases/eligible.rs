@@ -75,10 +75,9 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "ext4-aligned-shared-write",
-            description:
-                "ext4, posix_fallocate'd 32 MiB file, 2 MiB MAP_SHARED at a 2 MiB-aligned \
-                          address and a file offset whose extent is 2 MiB-aligned on the device \
-                          (found with FIEMAP), written",
+            description: "ext4, posix_fallocate'd 32 MiB file, 2 MiB MAP_SHARED at an aligned \
+                          address, at a file offset whose extent FIEMAP shows 2 MiB-aligned on \
+                          the device, written",
             needs: Needs::DaxExt4,
             expected: Mapping::Pmd,
             reason: "same rules as xfs; FIEMAP guarantees the blocks are 2 MiB-aligned",
@@ -107,8 +106,9 @@ pub fn cases() -> Vec<Case> {
                           read per 4 KiB page",
             needs: Needs::DaxXfs,
             expected: Mapping::Pmd,
-            reason: "a PMD read fault on a hole maps the huge zero page read-only \
-                     (dax_pmd_load_hole); measured on 6.12",
+            reason: "measured on 6.12: a PMD read fault on a hole maps the huge zero page \
+                     read-only (dax_pmd_load_hole, NOPAGE); ptdump shows `USR ro PSE pmd`, \
+                     PAGEMAP_SCAN PRESENT|PFNZERO|HUGE",
             run: xfs_hole_read,
         },
         Case {

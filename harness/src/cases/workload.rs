@@ -64,7 +64,8 @@ pub struct Spec {
     pub touch: Option<(u64, u64)>,
 }
 
-/// The PMD-eligible baseline: 4 MiB preallocated, aligned, shared, written.
+/// The PMD-eligible baseline: an 8 MiB preallocated file, its first 4 MiB
+/// (two PMDs) mapped shared at a 2 MiB-aligned address and written.
 pub const ELIGIBLE: Spec = Spec {
     file_size: 4 * PMD,
     alloc: Alloc::Fallocate,
