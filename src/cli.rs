@@ -2,8 +2,8 @@
 //! stage module each subcommand is named after.
 
 use crate::{
-    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, series, tree, ui,
-    vm,
+    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, report, series,
+    tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -45,6 +45,11 @@ pub enum Command {
     /// Patch by patch: applies, checkpatch --strict, builds on its own, and
     /// with --run passes the cases (like ktest's patchcheck).
     CheckSeries(check_series::CheckSeriesArgs),
+    /// Reports: `report merge OUT_DIR IN_DIR...` joins CI jobs' run folders.
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
+    Matrix(report::MatrixArgs),
     /// One `git bisect run` step (called by `daxkit bisect`).
     #[command(hide = true)]
     BisectStep {
@@ -135,6 +140,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
+        Command::Report(c) => return report::cmd_report(&c),
+        Command::Matrix(a) => return report::cmd_matrix(&a),
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),
         Command::Shell(a) => return vm::shell(&home, &a),

@@ -1,2 +1,156 @@
-//! Reports: the data model and its renderings.
+//! Reports: the data model ([`model`]), its renderings (JSON, JUnit XML,
+//! Markdown, a self-contained HTML page, the one-line summary), `daxkit
+//! report merge` and `daxkit matrix`.
+//!
+//! Renderers are pure functions of a [`model::Report`]; only [`write_all`]
+//! and the two commands touch the file system. Nothing here runs a kernel.
+
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod matrix;
+pub mod merge;
 pub mod model;
+pub mod summary;
+pub mod view;
+
+#[cfg(test)]
+mod fixture;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use model::Report;
+use std::path::{Path, PathBuf};
+
+/// The files a report folder holds, in the order [`write_all`] writes them.
+pub const FILES: [&str; 5] = [
+    "report.json",
+    "report.md",
+    "report.xml",
+    "report.html",
+    "summary.txt",
+];
+
+/// Renders `report` into `dir` (created if missing) as report.json,
+/// report.md, report.xml (JUnit), report.html and summary.txt. Each file is
+/// written to a temporary name and renamed, so a reader never sees half a
+/// report. Returns the paths written.
+pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating report folder {}", dir.display()))?;
+    let contents = [
+        json::render(report),
+        markdown::render(report),
+        junit::render(report),
+        html::render(report),
+        summary::line(report) + "\n",
+    ];
+    let mut written = Vec::new();
+    for (name, text) in FILES.iter().zip(contents) {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The one line a reviewer pastes on the list (`summary.txt`).
+pub fn summary_line(report: &Report) -> String {
+    summary::line(report)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Join the report.json of several run folders (e.g. one per CI job)
+    /// into one report: OUT_DIR/{report.json,report.md,report.xml,report.html,summary.txt}.
+    /// Exits like the runs: 0 all good, 1 any bad, 125 any could not be tested.
+    Merge {
+        /// Folder to write the merged report into.
+        out_dir: PathBuf,
+        /// Run folders holding report.json (or report.json files).
+        #[arg(required = true)]
+        in_dirs: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// JSON for a GitHub Actions `strategy.matrix` (`{"include": [...]}`).
+    Github,
+    /// YAML: a GitLab CI job with `parallel:matrix`, and the merge job.
+    Gitlab,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MatrixArgs {
+    #[arg(long, value_enum)]
+    pub format: MatrixFormat,
+    /// Series to test (repeatable; default: dax-pmd).
+    #[arg(long = "series", value_name = "NAME")]
+    pub series: Vec<String>,
+    /// Kernel to test on (repeatable; default: 6.12).
+    #[arg(long = "kernel", value_parser = ["6.12", "6.1"])]
+    pub kernels: Vec<String>,
+    /// Folder the jobs write their results under.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    pub results: String,
+}
+
+pub fn cmd_report(c: &ReportCmd) -> Result<i32> {
+    match c {
+        ReportCmd::Merge { out_dir, in_dirs } => {
+            let report = merge::merge_dirs(out_dir, in_dirs)?;
+            for p in write_all(&report, out_dir)? {
+                println!("{}", p.display());
+            }
+            println!("{}", summary_line(&report));
+            Ok(report.exit_code())
+        }
+    }
+}
+
+pub fn cmd_matrix(a: &MatrixArgs) -> Result<i32> {
+    let jobs = matrix::plan(&a.series, &a.kernels, &a.results);
+    let out = match a.format {
+        MatrixFormat::Github => matrix::github(&jobs) + "\n",
+        MatrixFormat::Gitlab => matrix::gitlab(&jobs),
+    };
+    print!("{out}");
+    Ok(crate::exit::GOOD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_all_writes_the_five_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("nested/report");
+        let r = fixture::report();
+        let paths = write_all(&r, &out).unwrap();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, FILES);
+        assert_eq!(json::load(&out.join("report.json")).unwrap(), r);
+        let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+        assert_eq!(summary.lines().count(), 1);
+        let leftovers: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}

@@ -1,0 +1,92 @@
+//! `report.json`: the report as pretty JSON, and the loader that refuses a
+//! file of another report format with an error naming the file.
+
+use super::model::{Report, REPORT_FORMAT};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+pub fn render(r: &Report) -> String {
+    // Plain data with string keys: serializing cannot fail.
+    let mut s = serde_json::to_string_pretty(r).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Parses a report, checking its `format` first so that a report of another
+/// daxkit is named as such rather than as a shape error. `origin` names the
+/// source in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Report> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).with_context(|| format!("{origin}: not valid JSON"))?;
+    match value.get("format").map(|f| (f, f.as_u64())) {
+        None => bail!("{origin}: not a daxkit report (no \"format\" field)"),
+        Some((_, Some(v))) if v == u64::from(REPORT_FORMAT) => {}
+        Some((f, _)) => bail!(
+            "{origin}: report format {f}, but this daxkit reads format {REPORT_FORMAT} \
+             (written by daxkit {}); rerun or merge with a matching daxkit",
+            value
+                .get("daxkit")
+                .and_then(|d| d.as_str())
+                .unwrap_or("unknown")
+        ),
+    }
+    serde_json::from_value(value).with_context(|| format!("{origin}: malformed daxkit report"))
+}
+
+pub fn load(path: &Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading report {}", path.display()))?;
+    parse(&text, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn round_trip() {
+        let r = fixture::report();
+        assert_eq!(parse(&render(&r), "mem").unwrap(), r);
+    }
+
+    #[test]
+    fn wrong_format_names_the_file_and_both_formats() {
+        let text = render(&fixture::report()).replacen("\"format\": 1", "\"format\": 7", 1);
+        let err = format!("{:#}", parse(&text, "runs/a/report.json").unwrap_err());
+        assert!(
+            err.starts_with("runs/a/report.json: report format 7"),
+            "{err}"
+        );
+        assert!(err.contains("reads format 1"), "{err}");
+    }
+
+    #[test]
+    fn not_a_report() {
+        let err = format!("{:#}", parse("{\"cases\": []}", "x.json").unwrap_err());
+        assert_eq!(err, "x.json: not a daxkit report (no \"format\" field)");
+        let err = format!("{:#}", parse("{", "x.json").unwrap_err());
+        assert!(err.starts_with("x.json: not valid JSON"), "{err}");
+        let err = format!("{:#}", parse("{\"format\": 1}", "x.json").unwrap_err());
+        assert!(err.starts_with("x.json: malformed daxkit report"), "{err}");
+    }
+
+    /// The integration tests read this file; `DAXKIT_BLESS=1 cargo test`
+    /// rewrites it after a model change.
+    #[test]
+    fn committed_fixture_is_current() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/run-a/report.json");
+        let want = render(&fixture::report());
+        if std::env::var_os("DAXKIT_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let got = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "{} is stale: rerun with DAXKIT_BLESS=1",
+            path.display()
+        );
+    }
+}

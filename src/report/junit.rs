@@ -1,0 +1,296 @@
+//! `report.xml`: JUnit XML for CI test views (GitLab, Jenkins, GitHub
+//! reporters). One `<testsuite>` per variant, one `<testcase>` per case and
+//! filesystem (`xfs/aligned-shared-write`); a mismatch, a disagreement or an
+//! unknown verdict is a `<failure>` carrying every signal's evidence; a run
+//! that did not complete (panic, timeout, build failure, …) is an `<error>`
+//! test case named `run`, and the cases it never reached are `<skipped>`.
+//!
+//! Written by hand: the format is small, and [`escape`] handles what XML
+//! 1.0 cannot carry (control characters from consoles) as well as markup.
+
+use super::model::{CaseStatus, Report, Variant};
+use super::view::{self, Cell};
+use daxkit_harness::protocol::CaseResult;
+use std::fmt::Write;
+
+/// Escapes text for XML 1.0 element content and attribute values: markup
+/// characters become entities, line breaks and tabs become character
+/// references (so attribute values keep them), and characters XML 1.0 does
+/// not allow at all become `\u{..}` text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if allowed(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    out
+}
+
+/// XML 1.0 `Char` production.
+fn allowed(c: char) -> bool {
+    matches!(c as u32,
+        0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Escapes multi-line body text: like [`escape`], but keeps line breaks
+/// literal for readability.
+fn escape_body(s: &str) -> String {
+    escape(s).replace("&#10;", "\n")
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.3}", ms as f64 / 1000.0)
+}
+
+/// One line per signal: `ptdump: PMD — 0x00007f… pmd`.
+pub fn evidence_lines(c: &CaseResult) -> Vec<String> {
+    c.signals
+        .iter()
+        .map(|s| format!("{}: {} — {}", s.name, view::says(s.says), s.evidence))
+        .collect()
+}
+
+fn failure_message(v: &Variant, c: &CaseResult, status: CaseStatus) -> String {
+    let head = match status {
+        CaseStatus::Mismatch => format!("got {}, expected {}", c.verdict, v.expected(c)),
+        CaseStatus::Disagree => format!("signals disagree (combined verdict {})", c.verdict),
+        CaseStatus::Unknown => format!("no signal could tell (expected {})", v.expected(c)),
+        CaseStatus::Pass => String::new(),
+    };
+    format!("{head}; {}", evidence_lines(c).join("; "))
+}
+
+pub fn render(r: &Report) -> String {
+    let keys = view::case_keys(r);
+    let mut suites = String::new();
+    let (mut tests, mut failures, mut errors, mut skipped, mut time) = (0, 0, 0, 0, 0.0);
+    for v in &r.variants {
+        let mut body = String::new();
+        let (mut t, mut f, mut e, mut s) = (0, 0, 0, 0);
+        let class = escape(&v.name);
+        for k in &keys {
+            let name = escape(&k.label());
+            match view::cell(v, k) {
+                Cell::Ran { case, status, .. } => {
+                    t += 1;
+                    let _ = write!(
+                        body,
+                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{}\">\n",
+                        secs(case.duration_ms)
+                    );
+                    if status != CaseStatus::Pass {
+                        f += 1;
+                        let _ = writeln!(
+                            body,
+                            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                            view::status_word(status),
+                            escape(&failure_message(v, case, status)),
+                            escape_body(&evidence_lines(case).join("\n"))
+                        );
+                    }
+                    let _ = writeln!(
+                        body,
+                        "      <system-out>verdict {} (expected {})\n{}</system-out>\n    </testcase>",
+                        case.verdict,
+                        v.expected(case),
+                        escape_body(&evidence_lines(case).join("\n"))
+                    );
+                }
+                Cell::Error(msg) => {
+                    t += 1;
+                    e += 1;
+                    let _ = writeln!(
+                        body,
+                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      \
+                         <error type=\"case-error\" message=\"{}\"/>\n    </testcase>",
+                        escape(msg)
+                    );
+                }
+                Cell::Missing if v.outcome != "completed" => {
+                    t += 1;
+                    s += 1;
+                    let _ = writeln!(
+                        body,
+                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      \
+                         <skipped message=\"not reached: run ended with {}\"/>\n    </testcase>",
+                        escape(&v.outcome)
+                    );
+                }
+                Cell::Missing => {}
+            }
+        }
+        if let Some(why) = view::run_failure(v) {
+            t += 1;
+            e += 1;
+            let _ = writeln!(
+                body,
+                "    <testcase classname=\"{class}\" name=\"run\" time=\"{:.3}\">\n      \
+                 <error type=\"{}\" message=\"{}\">exit code {}; run folder {}</error>\n    </testcase>",
+                v.total_s,
+                escape(&v.outcome),
+                escape(&why),
+                v.exit_code,
+                escape(&v.run_dir)
+            );
+        }
+        let _ = write!(
+            suites,
+            "  <testsuite name=\"{class}\" tests=\"{t}\" failures=\"{f}\" errors=\"{e}\" \
+             skipped=\"{s}\" time=\"{:.3}\" timestamp=\"{}\">\n    <properties>\n",
+            v.total_s,
+            escape(&iso_time(&r.created))
+        );
+        let props = [
+            ("commit", v.commit.clone()),
+            ("append", v.append.join(" ")),
+            ("guest_kernel", v.guest_kernel.clone().unwrap_or_default()),
+            ("accel", v.accel.clone()),
+            ("outcome", v.outcome.clone()),
+            ("exit_code", v.exit_code.to_string()),
+            ("run_dir", v.run_dir.clone()),
+        ];
+        for (k, val) in props {
+            let _ = writeln!(
+                suites,
+                "      <property name=\"{k}\" value=\"{}\"/>",
+                escape(&val)
+            );
+        }
+        suites.push_str("    </properties>\n");
+        suites.push_str(&body);
+        suites.push_str("  </testsuite>\n");
+        tests += t;
+        failures += f;
+        errors += e;
+        skipped += s;
+        time += v.total_s;
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"daxkit: {}\" \
+         tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" \
+         time=\"{time:.3}\">\n{suites}</testsuites>\n",
+        escape(&r.title)
+    )
+}
+
+/// `20261128T233000Z` → `2026-11-28T23:30:00Z` (JUnit's timestamp format);
+/// anything else is passed through.
+fn iso_time(stamp: &str) -> String {
+    let b = stamp.as_bytes();
+    if b.len() == 16 && b[8] == b'T' && b[15] == b'Z' {
+        format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &stamp[0..4],
+            &stamp[4..6],
+            &stamp[6..8],
+            &stamp[9..11],
+            &stamp[11..13],
+            &stamp[13..15]
+        )
+    } else {
+        stamp.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn parse(xml: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"))
+    }
+
+    #[test]
+    fn escape_table() {
+        let check = |i: &str, o: &str| assert_eq!(escape(i), o);
+        check("a<b>&\"c'", "a&lt;b&gt;&amp;&quot;c&apos;");
+        check("x\ny\tz", "x&#10;y&#9;z");
+        check("\u{1b}[0m", "\\u{1b}[0m");
+        check("\u{fffe}", "\\u{fffe}");
+        check("PMD ✓", "PMD ✓");
+    }
+
+    #[test]
+    fn well_formed_with_suites_cases_and_failures() {
+        let r = fixture::report();
+        let xml = render(&r);
+        let doc = parse(&xml);
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        let suites: Vec<_> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        let names: Vec<_> = suites
+            .iter()
+            .map(|s| s.attribute("name").unwrap())
+            .collect();
+        assert_eq!(names, ["stock", "dax-pmd (C)", "dax-pmd (Rust)"]);
+        fn cases<'a, 'i>(s: &roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+            s.children()
+                .filter(|n| n.has_tag_name("testcase"))
+                .collect()
+        }
+        // stock: every case passes.
+        let stock = cases(&suites[0]);
+        assert_eq!(stock.len(), 15);
+        assert_eq!(suites[0].attribute("failures"), Some("0"));
+        assert!(stock
+            .iter()
+            .any(|c| c.attribute("name") == Some("xfs/aligned-shared-write")));
+        // C: one mismatch, one disagreement, with evidence in the message.
+        assert_eq!(suites[1].attribute("failures"), Some("2"));
+        fn failure<'a, 'i>(s: &roxmltree::Node<'a, 'i>, case: &str) -> roxmltree::Node<'a, 'i> {
+            cases(s)
+                .into_iter()
+                .find(|c| c.attribute("name") == Some(case))
+                .and_then(|c| c.children().find(|n| n.has_tag_name("failure")))
+                .unwrap()
+        }
+        let mism = failure(&suites[1], "xfs/pte-prefaulted");
+        assert_eq!(mism.attribute("type"), Some("mismatch"));
+        let msg = mism.attribute("message").unwrap();
+        assert!(
+            msg.starts_with("got PMD, expected PTE; trace: PMD"),
+            "{msg}"
+        );
+        assert!(msg.contains("ptdump: PMD — 0x00007fc887800000"), "{msg}");
+        let dis = failure(&suites[1], "xfs/colour-mismatch");
+        assert_eq!(dis.attribute("type"), Some("disagree"));
+        let msg = dis.attribute("message").unwrap();
+        assert!(
+            msg.contains("<bogus: counted before fallback> & more"),
+            "{msg}"
+        );
+        // Rust: the panic is a run-level error, the unreached cases skipped.
+        let rust = cases(&suites[2]);
+        let run = rust
+            .iter()
+            .find(|c| c.attribute("name") == Some("run"))
+            .unwrap();
+        let err = run.children().find(|n| n.has_tag_name("error")).unwrap();
+        assert_eq!(err.attribute("type"), Some("panic"));
+        assert!(err.attribute("message").unwrap().contains("\\u{1b}[0m"));
+        assert_eq!(suites[2].attribute("errors"), Some("2"));
+        assert_eq!(suites[2].attribute("skipped"), Some("4"));
+        assert_eq!(rust.len(), 15 + 1);
+        assert_eq!(root.attribute("tests"), Some("46"));
+        assert_eq!(
+            suites[0].attribute("timestamp"),
+            Some("2026-11-28T23:30:00Z")
+        );
+    }
+}

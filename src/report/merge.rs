@@ -1,0 +1,313 @@
+//! `daxkit report merge`: joins the reports of several run folders (one per
+//! CI job of a `daxkit matrix`) into one.
+//!
+//! Variants that are the same kernel run split across jobs — same name,
+//! commit and command line, no case in common — are joined into one
+//! column. Any other variants are concatenated; where two of them share a
+//! name, each is labelled with its source folder (`stock [dax-pmd-6.1-…]`).
+//! [`merge`] is pure; [`merge_dirs`] reads the folders.
+
+use super::json;
+use super::model::{Report, Variant, REPORT_FORMAT};
+use super::view::CaseKey;
+use crate::exit;
+use anyhow::{bail, Result};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// A report and where it came from (the label used when names clash).
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub source: String,
+    pub report: Report,
+}
+
+struct Group {
+    variant: Variant,
+    sources: Vec<String>,
+}
+
+fn cases(v: &Variant) -> BTreeSet<CaseKey> {
+    v.cases.iter().map(CaseKey::of).collect()
+}
+
+/// Same kernel, same command line, disjoint cases: one run split in parts.
+fn joinable(a: &Variant, b: &Variant) -> bool {
+    a.name == b.name
+        && a.commit == b.commit
+        && a.append == b.append
+        && cases(a).is_disjoint(&cases(b))
+}
+
+/// Exit codes combined: bad wins over cannot-test wins over good.
+fn worst(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        exit::GOOD => 0,
+        exit::SKIP => 2,
+        exit::BAD => 3,
+        _ => 1,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn join_text(a: &str, b: &str, sep: &str) -> String {
+    if a == b || b.is_empty() {
+        a.to_owned()
+    } else if a.is_empty() {
+        b.to_owned()
+    } else {
+        format!("{a}{sep}{b}")
+    }
+}
+
+fn join(into: &mut Variant, v: Variant) {
+    into.run_dir = join_text(&into.run_dir, &v.run_dir, " + ");
+    if into.outcome == "completed" && v.outcome != "completed" {
+        into.outcome = v.outcome;
+    }
+    into.detail = join_text(&into.detail, &v.detail, "; ");
+    into.exit_code = worst(into.exit_code, v.exit_code);
+    if into.guest_kernel.is_none() {
+        into.guest_kernel = v.guest_kernel;
+    }
+    into.accel = join_text(&into.accel, &v.accel, "/");
+    into.hello_s = match (into.hello_s, v.hello_s) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    into.total_s += v.total_s;
+    into.cases.extend(v.cases);
+    for (k, m) in v.expect {
+        into.expect.entry(k).or_insert(m);
+    }
+    into.errors.extend(v.errors);
+    // One benchmark per kernel is enough; a second would only be a repeat.
+    if into.bench.is_empty() {
+        into.bench = v.bench;
+    }
+}
+
+pub fn merge(inputs: Vec<Input>, created: String) -> Result<Report> {
+    let Some(first) = inputs.first() else {
+        bail!("nothing to merge: no input reports");
+    };
+    let mut base = first.report.clone();
+    base.variants.clear();
+    let mut titles: Vec<String> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for input in inputs {
+        if input.report.format != REPORT_FORMAT {
+            bail!(
+                "{}: report format {}, but this daxkit merges format {REPORT_FORMAT}",
+                input.source,
+                input.report.format
+            );
+        }
+        if !titles.contains(&input.report.title) {
+            titles.push(input.report.title.clone());
+        }
+        if base.series.is_none() {
+            base.series = input.report.series.clone();
+        }
+        for v in input.report.variants {
+            match groups.iter_mut().find(|g| joinable(&g.variant, &v)) {
+                Some(g) => {
+                    join(&mut g.variant, v);
+                    g.sources.push(input.source.clone());
+                }
+                None => groups.push(Group {
+                    variant: v,
+                    sources: vec![input.source.clone()],
+                }),
+            }
+        }
+    }
+    let mut per_name: HashMap<String, usize> = HashMap::new();
+    for g in &groups {
+        *per_name.entry(g.variant.name.clone()).or_default() += 1;
+    }
+    for mut g in groups {
+        if per_name[&g.variant.name] > 1 {
+            g.sources.dedup();
+            g.variant.name = format!("{} [{}]", g.variant.name, g.sources.join(" + "));
+        }
+        base.variants.push(g.variant);
+    }
+    base.title = titles.join(" + ");
+    base.created = created;
+    base.daxkit = env!("CARGO_PKG_VERSION").to_owned();
+    Ok(base)
+}
+
+/// The report of a run folder: `DIR/report.json`, or a report file itself.
+pub fn report_path(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        input.join("report.json")
+    } else {
+        input.to_path_buf()
+    }
+}
+
+/// Labels for the inputs: the folder names, or whole paths when two
+/// folders have the same name.
+fn labels(ins: &[PathBuf]) -> Vec<String> {
+    let short: Vec<String> = ins
+        .iter()
+        .map(|p| {
+            let p = if p.file_name() == Some("report.json".as_ref()) {
+                p.parent().unwrap_or(p)
+            } else {
+                p
+            };
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string())
+        })
+        .collect();
+    let unique: BTreeSet<&String> = short.iter().collect();
+    if unique.len() == short.len() {
+        short
+    } else {
+        ins.iter().map(|p| p.display().to_string()).collect()
+    }
+}
+
+/// Reads `IN/report.json` of every input and merges them. An input that is
+/// also the output is refused: its report would be overwritten.
+pub fn merge_dirs(out: &Path, ins: &[PathBuf]) -> Result<Report> {
+    if ins.is_empty() {
+        bail!("report merge: give at least one input folder");
+    }
+    let out_abs = std::fs::canonicalize(out).ok();
+    let mut inputs = Vec::new();
+    for (path, source) in ins.iter().zip(labels(ins)) {
+        if out_abs.is_some() && std::fs::canonicalize(path).ok() == out_abs {
+            bail!(
+                "report merge: the output folder {} is also an input; write the merged report elsewhere",
+                out.display()
+            );
+        }
+        let report = json::load(&report_path(path))?;
+        inputs.push(Input { source, report });
+    }
+    merge(inputs, crate::home::utc_stamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn input(source: &str, r: Report) -> Input {
+        Input {
+            source: source.into(),
+            report: r,
+        }
+    }
+
+    /// The fixture split the way a case-group matrix splits it.
+    fn split(r: &Report, take: impl Fn(usize) -> bool) -> Report {
+        let mut r = r.clone();
+        for v in &mut r.variants {
+            v.cases = v
+                .cases
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| take(*i))
+                .map(|(_, c)| c.clone())
+                .collect();
+        }
+        r
+    }
+
+    #[test]
+    fn case_groups_of_one_kernel_join_into_one_column() {
+        let full = fixture::report();
+        let a = split(&full, |i| i < 6);
+        let mut b = split(&full, |i| i >= 6);
+        for v in &mut b.variants {
+            v.bench.clear();
+        }
+        let m = merge(
+            vec![input("job-a", a), input("job-b", b)],
+            "20261129T000000Z".into(),
+        )
+        .unwrap();
+        let names: Vec<&str> = m.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["stock", "dax-pmd (C)", "dax-pmd (Rust)"]);
+        for (got, want) in m.variants.iter().zip(&full.variants) {
+            assert_eq!(got.cases, want.cases, "{}", got.name);
+            assert_eq!(got.bench, want.bench);
+            assert_eq!(got.outcome, want.outcome);
+        }
+        assert_eq!(m.variants[0].total_s, 2.0 * full.variants[0].total_s);
+        assert_eq!(m.variants[0].run_dir, full.variants[0].run_dir);
+        assert_eq!(m.exit_code(), full.exit_code());
+        assert_eq!(m.created, "20261129T000000Z");
+        assert_eq!(m.title, full.title);
+    }
+
+    #[test]
+    fn clashing_names_are_labelled_by_source() {
+        let a = fixture::report();
+        let mut b = fixture::report();
+        b.title = "dax-pmd v1 on Linux 6.1.119".into();
+        for v in &mut b.variants {
+            v.commit = format!("61{}", &v.commit[2..]);
+        }
+        let m = merge(
+            vec![input("k6.12", a), input("k6.1", b)],
+            "20261129T000000Z".into(),
+        )
+        .unwrap();
+        let names: Vec<&str> = m.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "stock [k6.12]",
+                "dax-pmd (C) [k6.12]",
+                "dax-pmd (Rust) [k6.12]",
+                "stock [k6.1]",
+                "dax-pmd (C) [k6.1]",
+                "dax-pmd (Rust) [k6.1]"
+            ]
+        );
+        assert_eq!(
+            m.title,
+            "dax-pmd v1 on Linux 6.12.117 + dax-pmd v1 on Linux 6.1.119"
+        );
+    }
+
+    #[test]
+    fn same_cases_twice_are_not_joined() {
+        let r = fixture::report();
+        let m = merge(vec![input("a", r.clone()), input("b", r)], "x".into()).unwrap();
+        assert_eq!(m.variants.len(), 6);
+        assert_eq!(m.variants[0].name, "stock [a]");
+    }
+
+    #[test]
+    fn worst_exit_code_wins() {
+        assert_eq!(worst(0, 125), 125);
+        assert_eq!(worst(125, 1), 1);
+        assert_eq!(worst(1, 125), 1);
+        assert_eq!(worst(0, 0), 0);
+    }
+
+    #[test]
+    fn nothing_to_merge() {
+        assert!(merge(Vec::new(), "x".into()).is_err());
+    }
+
+    #[test]
+    fn duplicate_folder_names_use_paths() {
+        let l = labels(&["a/run".into(), "b/run".into()]);
+        assert_eq!(l, ["a/run", "b/run"]);
+        let l = labels(&["r/one".into(), "r/two/report.json".into()]);
+        assert_eq!(l, ["one", "two"]);
+    }
+}
