@@ -70,6 +70,7 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         .as_deref()
         .map(series::load)
         .transpose()?;
+    crate::runs::check_case_names(home, &a.runs.cases)?;
     let base = tree::resolve(home, &a.config.target, s.as_ref())?;
     let applied = apply::apply(home, &base, s.as_ref())?;
     let rev = |r: &str| resolve_rev(&base, &applied, r);

@@ -52,6 +52,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         bail!("check-series needs a SERIES");
     };
     let s = series::load(spec)?;
+    crate::runs::check_case_names(home, &a.runs.cases)?;
     let base = tree::resolve(home, &a.config.target, Some(&s))?;
     // Applying all of it first names the first patch that does not apply.
     let applied = apply::apply(home, &base, Some(&s))?;

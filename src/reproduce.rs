@@ -31,7 +31,49 @@ pub struct ReproduceArgs {
     pub runs: RunOptions,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct CiArgs {
+    #[command(flatten)]
+    pub reproduce: ReproduceArgs,
+    /// Also copy the report files here (for the CI system's artifacts).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
+    let (report, out) = run(home, a)?;
+    let files = crate::report::write_all(&report, &out)?;
+    print!("{}", crate::report::markdown::render(&report));
+    println!();
+    println!("{}", crate::report::summary_line(&report));
+    for f in files {
+        ui::note(format!("wrote {}", f.display()));
+    }
+    Ok(report.exit_code())
+}
+
+/// `daxkit ci`: the same pipeline, non-interactive: progress only as plain
+/// lines on stderr, and on stdout one JSON object with the exit code, the
+/// one-line summary and the report files.
+pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
+    let (report, run_dir) = run(home, &a.reproduce)?;
+    let mut files = crate::report::write_all(&report, &run_dir)?;
+    if let Some(out) = &a.out {
+        files = crate::report::write_all(&report, out)?;
+    }
+    let code = report.exit_code();
+    let json = serde_json::json!({
+        "exit_code": code,
+        "summary": crate::report::summary_line(&report),
+        "run_dir": run_dir,
+        "files": files,
+    });
+    println!("{json}");
+    Ok(code)
+}
+
+/// Builds, boots and collects; returns the report and the run folder.
+pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     let spec = a
         .config
         .target
@@ -39,6 +81,7 @@ pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
         .clone()
         .unwrap_or_else(|| DEFAULT_SERIES.to_owned());
     let series = series::load(&spec)?;
+    crate::runs::check_case_names(home, &a.runs.cases)?;
     let base = tree::resolve(home, &a.config.target, Some(&series))?;
     let out = home.new_run(&format!("reproduce-{}", series.name))?;
     ui::step(format!("reproduce {} → {}", series.name, out.display()));
@@ -94,14 +137,7 @@ pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
         )?);
     }
     let report = make_report(&base, Some(&series), &patched, variants)?;
-    let files = crate::report::write_all(&report, &out)?;
-    print!("{}", crate::report::markdown::render(&report));
-    println!();
-    println!("{}", crate::report::summary_line(&report));
-    for f in files {
-        ui::note(format!("wrote {}", f.display()));
-    }
-    Ok(report.exit_code())
+    Ok((report, out))
 }
 
 /// Configures and builds `applied`, keeping config and build log in

@@ -47,3 +47,36 @@ impl RunOptions {
         }
     }
 }
+
+/// Checks `--case` names against the harness's own list (the static guest
+/// binary runs on the host too), so a typo fails before any kernel build.
+pub fn check_case_names(home: &crate::home::Home, names: &[String]) -> anyhow::Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(home.images())?;
+    let bin = crate::image::build_harness(&home.images().join("harness-build.log"))?;
+    let list = crate::exec::Cmd::new(&bin).arg("list").read()?;
+    let known = known_cases(&list);
+    let unknown: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "unknown case {}: known cases are {}",
+            unknown
+                .iter()
+                .map(|u| format!("{u:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            known.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Case names from `daxkit-harness list` (first column).
+pub fn known_cases(list: &str) -> Vec<String> {
+    list.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
