@@ -10,11 +10,15 @@
 //!
 //! The sequence, for region `regionN` with namespace `namespaceN.0`:
 //!
-//! 1. label-less namespace (`DEVTYPE=nd_namespace_io`) bound as raw:
-//!    unbind it from `nd_pmem`, else the pfn device cannot claim it (EBUSY);
-//!    labelled namespace (`nd_namespace_pmem`): write `regionN/align` (2 MiB)
-//!    when the available size is not a multiple of it, then `uuid` and
-//!    `size` (rounded down to the region alignment) on the namespace seed;
+//! 1. label-less namespace (`DEVTYPE=nd_namespace_io`; what a QEMU NVDIMM
+//!    with a fresh, zeroed label area gives, since the kernel only turns on
+//!    labelling when it finds a valid index block) bound as raw: unbind it
+//!    from `nd_pmem`, else the pfn device cannot claim it (EBUSY);
+//!    labelled namespace (`nd_namespace_pmem`, after `ndctl init-labels`):
+//!    `uuid`, `alt_name` and `size` on the size-0 seed. 6.12 already rounds
+//!    `available_size` down to `regionN/align` (16 MiB by default), so that
+//!    size is accepted as is; `regionN/align` is written (2 MiB) only for a
+//!    snapshot where it is not a multiple;
 //! 2. on the pfn seed named by `regionN/pfn_seed`: `uuid`, `mode` = `pmem`
 //!    (memmap in device memory), `align`, `namespace` = `namespaceN.0`;
 //! 3. bind the pfn device to `nd_pmem`; `/dev/pmemN` appears.
@@ -321,9 +325,10 @@ pub fn plan_fsdax(
         });
     }
     if ns.kind == NsKind::Pmem {
-        // The namespace size must be a multiple of the region alignment,
-        // which defaults to 16 MiB; QEMU's label area makes the region a
-        // little smaller than the backend, so use 2 MiB.
+        // The namespace size must be a multiple of the region alignment
+        // (16 MiB by default). 6.12 reports available_size rounded down to
+        // it (seen: region 1022 MiB, available 1008 MiB), so this only
+        // triggers on kernels that do not.
         let mut region_align = region.align.max(SZ_4K);
         let aligned = region.available_size / region_align * region_align;
         if aligned != region.available_size && region_align != SZ_2M {
