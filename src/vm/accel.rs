@@ -3,8 +3,11 @@
 //! hosts /dev/kvm is there but KVM is not usable (`-cpu host` aborting on
 //! an MSR, named models hanging silently), so only a boot tells.
 //!
-//! The probe runs at most once per daxkit process (a bisect boots many
-//! kernels) and its verdict, with the reason, is reported with the run.
+//! The probe runs at most once per daxkit process, and its verdict is also
+//! kept in the cache (`accel-probe.json`) for as long as the host stays up
+//! with the same QEMU binary: `git bisect run daxkit ...` starts one daxkit
+//! per step, and 5 s of probing per step would double a TCG boot. The
+//! verdict, with its reason, is reported with every run.
 
 use super::launch::QemuGuard;
 use super::plan::{self, Accel};
@@ -29,13 +32,63 @@ pub struct Choice {
 /// How long the probe boot may take. A minimal kernel reaches its
 /// "no root fs" panic in well under a second under KVM (TCG: ~1.5 s); a
 /// broken KVM either aborts at once or hangs forever.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(4);
 
 static PROBED: Mutex<Option<Choice>> = Mutex::new(None);
 
+/// What the on-disk verdict is valid for: this boot of the host (KVM
+/// modules, firmware settings) and this QEMU binary.
+pub fn host_key(qemu: &Path) -> String {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    let qemu = crate::exec::find_tool(&qemu.to_string_lossy()).unwrap_or_else(|| qemu.to_owned());
+    let meta = std::fs::metadata(&qemu).ok();
+    let stamp = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "boot {} qemu {} {} bytes mtime {stamp}",
+        boot.trim(),
+        qemu.display(),
+        meta.map(|m| m.len()).unwrap_or(0)
+    )
+}
+
+fn load_cached(file: &Path, key: &str) -> Option<Choice> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    if v["key"] != key {
+        return None;
+    }
+    let accel = match v["accel"].as_str()? {
+        "kvm" => Accel::Kvm,
+        "tcg" => Accel::Tcg,
+        _ => return None,
+    };
+    Some(Choice {
+        accel,
+        reason: format!("{} (cached in {})", v["reason"].as_str()?, file.display()),
+    })
+}
+
+fn store_cached(file: &Path, key: &str, c: &Choice) {
+    let v = serde_json::json!({"key": key, "accel": c.accel.name(), "reason": c.reason});
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, v.to_string()).is_ok() {
+        let _ = std::fs::rename(&tmp, file);
+    }
+}
+
 /// Resolves `--accel`. `scratch` is the run folder (the probe's console
-/// log stays there as evidence).
-pub fn choose(arg: AccelArg, qemu: &Path, kernel: &Path, scratch: &Path) -> Choice {
+/// log stays there as evidence); `cache` the on-disk verdict file, if any.
+pub fn choose(
+    arg: AccelArg,
+    qemu: &Path,
+    kernel: &Path,
+    scratch: &Path,
+    cache: Option<&Path>,
+) -> Choice {
     match arg {
         AccelArg::Kvm => Choice {
             accel: Accel::Kvm,
@@ -53,7 +106,15 @@ pub fn choose(arg: AccelArg, qemu: &Path, kernel: &Path, scratch: &Path) -> Choi
                     reason: format!("{} (probed earlier in this daxkit run)", c.reason),
                 };
             }
+            let key = host_key(qemu);
+            if let Some(c) = cache.and_then(|f| load_cached(f, &key)) {
+                *cached = Some(c.clone());
+                return c;
+            }
             let c = probe(qemu, kernel, scratch);
+            if let Some(f) = cache {
+                store_cached(f, &key, &c);
+            }
             *cached = Some(c.clone());
             c
         }
@@ -157,6 +218,7 @@ mod tests {
             Path::new("/nonexistent-qemu"),
             Path::new("/k"),
             Path::new("/tmp"),
+            None,
         );
         assert_eq!(c.accel, Accel::Tcg);
         let c = choose(
@@ -164,6 +226,7 @@ mod tests {
             Path::new("/nonexistent-qemu"),
             Path::new("/k"),
             Path::new("/tmp"),
+            None,
         );
         assert_eq!(c.accel, Accel::Kvm);
     }
@@ -174,5 +237,27 @@ mod tests {
         let c = probe(Path::new("/nonexistent-qemu"), Path::new("/k"), dir.path());
         assert_eq!(c.accel, Accel::Tcg);
         assert!(c.reason.starts_with("auto: TCG"), "{}", c.reason);
+    }
+
+    #[test]
+    fn verdict_cache_is_keyed_by_host_and_qemu() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("accel-probe.json");
+        let key = host_key(Path::new("qemu-system-x86_64"));
+        assert!(key.contains("boot ") && key.contains("bytes"), "{key}");
+        let c = Choice {
+            accel: Accel::Kvm,
+            reason: "auto: KVM (probe)".into(),
+        };
+        store_cached(&f, &key, &c);
+        let back = load_cached(&f, &key).unwrap();
+        assert_eq!(back.accel, Accel::Kvm);
+        assert!(
+            back.reason.starts_with("auto: KVM (probe) (cached in"),
+            "{}",
+            back.reason
+        );
+        assert!(load_cached(&f, "another boot").is_none());
+        assert!(load_cached(&dir.path().join("none"), &key).is_none());
     }
 }

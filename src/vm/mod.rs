@@ -24,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use daxkit_harness::protocol::{Fault, PmemMode, RunPlan};
 use launch::{Outcome, RunFiles, Watchdog};
-use plan::{Accel, Console, VmSpec};
+use plan::{Accel, Console, Firmware, VmSpec};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -32,6 +32,25 @@ use std::time::Duration;
 pub enum PmemArg {
     Nvdimm,
     Memmap,
+}
+
+/// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
+const QBOOT_PATHS: &[&str] = &[
+    "/usr/share/qemu/qboot.rom",
+    "/usr/local/share/qemu/qboot.rom",
+];
+
+/// The firmware to boot with (a host probe: is qboot installed?).
+/// `DAXKIT_FIRMWARE=seabios` forces QEMU's default, to rule qboot out
+/// when debugging an early-boot problem.
+pub fn firmware() -> Firmware {
+    let forced = std::env::var("DAXKIT_FIRMWARE").ok();
+    match forced.as_deref() {
+        Some("seabios") => Firmware::Seabios,
+        Some("qboot") => Firmware::Qboot,
+        _ if QBOOT_PATHS.iter().any(|p| Path::new(p).is_file()) => Firmware::Qboot,
+        _ => Firmware::Seabios,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,11 +155,18 @@ fn pmem_mode(p: PmemArg) -> PmemMode {
     }
 }
 
+/// What was probed on the host, once, before planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Host {
+    pub accel: Accel,
+    pub firmware: Firmware,
+}
+
 /// The VM spec of a run in `run_dir` (pure).
 pub fn run_spec(
     a: &VmArgs,
     run_dir: &Path,
-    accel: Accel,
+    host: Host,
     console: Console,
     rdinit: Option<String>,
 ) -> VmSpec {
@@ -150,7 +176,8 @@ pub fn run_spec(
         initrd: run_dir.join("initrd.img"),
         run_dir: run_dir.to_owned(),
         pmem: pmem_mode(a.pmem),
-        accel,
+        accel: host.accel,
+        firmware: host.firmware,
         results: matches!(console, Console::File(_)).then(|| run_dir.join("results.jsonl")),
         console,
         rdinit,
@@ -211,7 +238,10 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
         let qp = plan::plan(&run_spec(
             &a.vm,
             &dir,
-            accel,
+            Host {
+                accel,
+                firmware: firmware(),
+            },
             Console::File(dir.join("console.log")),
             None,
         ));
@@ -255,18 +285,28 @@ pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
     ui::step(format!("Run folder {}", dir.display()));
     std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(&rplan)?)?;
     image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
-    let choice = accel::choose(a.vm.accel, &a.vm.qemu, &kernel, &dir);
+    let choice = accel::choose(
+        a.vm.accel,
+        &a.vm.qemu,
+        &kernel,
+        &dir,
+        Some(&home.root.join("accel-probe.json")),
+    );
     ui::note(format!(
-        "accelerator: {} ({})",
+        "accelerator: {} ({}); firmware: {:?}",
         choice.accel.name(),
-        choice.reason
+        choice.reason,
+        firmware()
     ));
     let mut vm = a.vm.clone();
     vm.kernel = kernel.clone();
     let spec = run_spec(
         &vm,
         &dir,
-        choice.accel,
+        Host {
+            accel: choice.accel,
+            firmware: firmware(),
+        },
         Console::File(dir.join("console.log")),
         None,
     );
@@ -354,13 +394,22 @@ pub fn shell(home: &Home, a: &ShellArgs) -> Result<i32> {
         ..RunPlan::default()
     };
     image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
-    let choice = accel::choose(a.vm.accel, &a.vm.qemu, &kernel, &dir);
+    let choice = accel::choose(
+        a.vm.accel,
+        &a.vm.qemu,
+        &kernel,
+        &dir,
+        Some(&home.root.join("accel-probe.json")),
+    );
     let mut vm = a.vm.clone();
     vm.kernel = kernel;
     let spec = run_spec(
         &vm,
         &dir,
-        choice.accel,
+        Host {
+            accel: choice.accel,
+            firmware: firmware(),
+        },
         Console::Stdio,
         Some("/shell-init".into()),
     );
@@ -465,7 +514,10 @@ mod tests {
         let s = run_spec(
             &a.vm,
             Path::new("/r"),
-            Accel::Tcg,
+            Host {
+                accel: Accel::Tcg,
+                firmware: Firmware::Seabios,
+            },
             Console::File("/r/console.log".into()),
             None,
         );
@@ -478,7 +530,10 @@ mod tests {
         let s = run_spec(
             &a.vm,
             Path::new("/r"),
-            Accel::Tcg,
+            Host {
+                accel: Accel::Tcg,
+                firmware: Firmware::Seabios,
+            },
             Console::Stdio,
             Some("/shell-init".into()),
         );

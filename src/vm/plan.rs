@@ -52,6 +52,17 @@ impl Accel {
     }
 }
 
+/// The firmware that starts the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firmware {
+    /// QEMU's default, SeaBIOS.
+    Seabios,
+    /// qboot: a minimal firmware for direct kernel boot (QEMU's
+    /// `qboot.rom`). It still hands QEMU's ACPI tables (NFIT included) and
+    /// e820 map to the kernel, and cuts ~0.4 s of TCG boot.
+    Qboot,
+}
+
 /// Where the guest console (ttyS0) goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Console {
@@ -79,6 +90,7 @@ pub struct VmSpec {
     pub run_dir: PathBuf,
     pub pmem: PmemMode,
     pub accel: Accel,
+    pub firmware: Firmware,
     pub console: Console,
     /// Result port (ttyS1) file; `None` leaves ttyS1 out.
     pub results: Option<PathBuf>,
@@ -207,6 +219,15 @@ pub fn nvdimm_args(n: &Nvdimm) -> Vec<String> {
     ]
 }
 
+/// SeaBIOS is QEMU's default: nothing to say. qboot by name: QEMU looks
+/// it up in its data directory.
+pub fn firmware_args(f: Firmware) -> Vec<String> {
+    match f {
+        Firmware::Seabios => Vec::new(),
+        Firmware::Qboot => s(&["-bios", "qboot.rom"]),
+    }
+}
+
 /// Direct kernel boot: no firmware boot loader, no disk image.
 pub fn kernel_args(kernel: &Path, initrd: &Path, append: &str) -> Vec<String> {
     vec![
@@ -276,6 +297,7 @@ pub fn plan(spec: &VmSpec) -> QemuPlan {
     let mut args = base_args();
     args.extend(machine_args(spec.pmem));
     args.extend(accel_args(spec.accel, spec.smp));
+    args.extend(firmware_args(spec.firmware));
     args.extend(memory_args(spec.pmem));
     for n in &nvdimms {
         args.extend(nvdimm_args(n));
@@ -318,6 +340,7 @@ mod tests {
             run_dir: "/r".into(),
             pmem,
             accel: Accel::Tcg,
+            firmware: Firmware::Seabios,
             console: Console::File("/r/console.log".into()),
             results: Some("/r/results.jsonl".into()),
             rdinit: None,
@@ -420,9 +443,19 @@ mod tests {
     }
 
     #[test]
+    fn firmware() {
+        assert!(firmware_args(Firmware::Seabios).is_empty());
+        assert_eq!(firmware_args(Firmware::Qboot), ["-bios", "qboot.rom"]);
+        let mut sp = spec(PmemMode::Nvdimm);
+        sp.firmware = Firmware::Qboot;
+        assert_eq!(values(&args(&plan(&sp)), "-bios"), ["qboot.rom"]);
+    }
+
+    #[test]
     fn nvdimm_plan() {
         let p = plan(&spec(PmemMode::Nvdimm));
         let a = args(&p);
+        assert!(!a.contains(&"-bios".to_owned()));
         assert_eq!(p.append, "console=ttyS0 panic=-1 oops=panic");
         assert_eq!(values(&a, "-append"), [p.append.as_str()]);
         assert_eq!(values(&a, "-device").len(), 2);
