@@ -52,13 +52,13 @@ table { border-collapse: collapse; margin: .4rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
 thead th { background: #eef1f6; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .82rem; word-break: break-all; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .82rem; overflow-wrap: anywhere; }
 td.pass { background: #e3f4e8; }
 td.mismatch, td.error { background: #fde2e1; font-weight: 600; }
 td.disagree { background: #fff1d6; font-weight: 600; }
 td.unknown { background: #eceff3; }
 td.missing { background: #fafafa; color: var(--muted); }
-tr.bad td.outcome { color: #b42318; font-weight: 600; }
+td.outcome.failed, td.num.failed { color: #b42318; font-weight: 600; }
 details { border: 1px solid var(--line); border-radius: 4px; margin: .4rem 0; padding: .3rem .6rem; }
 details > summary { cursor: pointer; }
 table.evidence td { max-width: 28rem; }
@@ -138,17 +138,19 @@ fn variants(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr data-variant=\"{}\"{}><th scope=\"row\">{}</th><td><code>{}</code></td><td><code>{}</code></td>\
-             <td class=\"outcome\" title=\"{}\">{}</td><td class=\"num\">{pass}/{total}</td><td>{}</td>\
-             <td class=\"num\">{:.1} s</td><td class=\"num\">{}</td></tr>",
+             <td class=\"outcome{}\" title=\"{}\">{}</td><td class=\"num\">{pass}/{total}</td><td>{}</td>\
+             <td class=\"num\">{:.1} s</td><td class=\"num{}\">{}</td></tr>",
             esc(&v.name),
             if v.good() { "" } else { " class=\"bad\"" },
             esc(&v.name),
             esc(view::short(&v.commit)),
             esc(&v.append.join(" ")),
+            if v.outcome == "completed" { "" } else { " failed" },
             esc(&v.detail),
             esc(&v.outcome),
             esc(&view::accel_label(v)),
             v.total_s,
+            if v.exit_code == 0 { "" } else { " failed" },
             v.exit_code
         );
     }
@@ -375,7 +377,7 @@ fn bench(o: &mut String, r: &Report) {
         view::ratio_text(REFERENCE_2016.ratio())
     );
     o.push_str(
-        "<table id=\"bench-table\">\n<thead><tr><th>variant</th><th>PMD MiB/s</th><th>PTE MiB/s</th>\
+        "<table id=\"bench-table\">\n<thead><tr><th>variant</th><th>accel</th><th>PMD MiB/s</th><th>PTE MiB/s</th>\
          <th>PMD ns/fault</th><th>PTE ns/fault</th><th>PMD faults</th><th>PTE faults</th><th>PMD/PTE</th></tr></thead>\n<tbody>\n",
     );
     for (v, p) in &rows {
@@ -390,7 +392,7 @@ fn bench(o: &mut String, r: &Report) {
         };
         let _ = writeln!(
             o,
-            "<tr data-variant=\"{}\"><th scope=\"row\">{} ({})</th><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td>\
+            "<tr data-variant=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td>\
              <td class=\"num\">{:.0}</td><td class=\"num\">{:.0}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num ratio\"><b>{ratio}</b>{}</td></tr>",
             esc(&v.name),
@@ -407,7 +409,7 @@ fn bench(o: &mut String, r: &Report) {
     }
     let _ = writeln!(
         o,
-        "<tr class=\"reference\"><th scope=\"row\">{}</th><td class=\"num\">{:.0} MB/s</td><td class=\"num\">{:.0} MB/s</td>\
+        "<tr class=\"reference\"><th scope=\"row\">{}</th><td>as published</td><td class=\"num\">{:.0} MB/s</td><td class=\"num\">{:.0} MB/s</td>\
          <td></td><td></td><td></td><td></td><td class=\"num ratio\"><b>{}</b></td></tr>\n</tbody>\n</table>\n</section>",
         esc(REFERENCE_2016.what),
         REFERENCE_2016.pmd_mb_s,

@@ -85,9 +85,9 @@ pub fn render(r: &Report) -> String {
             match view::cell(v, k) {
                 Cell::Ran { case, status, .. } => {
                     t += 1;
-                    let _ = write!(
+                    let _ = writeln!(
                         body,
-                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{}\">\n",
+                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{}\">",
                         secs(case.duration_ms)
                     );
                     if status != CaseStatus::Pass {
