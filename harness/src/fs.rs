@@ -302,7 +302,10 @@ mod tests {
         }
         let e = mkfs(FsType::Xfs, Path::new("/nonexistent/daxkit-dev")).unwrap_err();
         assert!(e.starts_with("/sbin/mkfs.xfs -f -q"), "{e}");
-        assert!(e.contains("exit status: 1") && e.contains("daxkit-dev"), "{e}");
+        assert!(
+            e.contains("exit status: 1") && e.contains("daxkit-dev"),
+            "{e}"
+        );
     }
 
     #[test]
