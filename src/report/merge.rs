@@ -126,21 +126,78 @@ pub fn merge(inputs: Vec<Input>, created: String) -> Result<Report> {
             }
         }
     }
-    let mut per_name: HashMap<String, usize> = HashMap::new();
-    for g in &groups {
-        *per_name.entry(g.variant.name.clone()).or_default() += 1;
+    for (name, label) in labels_for_clashes(&groups) {
+        groups[name].variant.name = format!("{} [{label}]", groups[name].variant.name);
     }
-    for mut g in groups {
-        if per_name[&g.variant.name] > 1 {
-            g.sources.dedup();
-            g.variant.name = format!("{} [{}]", g.variant.name, g.sources.join(" + "));
-        }
-        base.variants.push(g.variant);
-    }
+    base.variants = groups.into_iter().map(|g| g.variant).collect();
     base.title = titles.join(" + ");
     base.created = created;
     base.daxkit = env!("CARGO_PKG_VERSION").to_owned();
     Ok(base)
+}
+
+/// What tells apart the groups whose names clash, as (group index, label):
+/// the guest kernels when they differ, else the source folders (their
+/// common prefix when a group was joined from several, e.g. the case-group
+/// jobs `dax-pmd-6.1-eligible` + `dax-pmd-6.1-fallback` → `dax-pmd-6.1`).
+fn labels_for_clashes(groups: &[Group]) -> Vec<(usize, String)> {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        by_name.entry(&g.variant.name).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for idx in by_name.values().filter(|v| v.len() > 1) {
+        let kernels: Vec<Option<&String>> = idx
+            .iter()
+            .map(|&i| groups[i].variant.guest_kernel.as_ref())
+            .collect();
+        let distinct: BTreeSet<_> = kernels.iter().collect();
+        let by_kernel = distinct.len() == kernels.len() && kernels.iter().all(Option::is_some);
+        let mut labels: Vec<String> = idx
+            .iter()
+            .map(|&i| {
+                let g = &groups[i];
+                match (&g.variant.guest_kernel, by_kernel) {
+                    (Some(k), true) => k.clone(),
+                    _ => sources_label(&g.sources),
+                }
+            })
+            .collect();
+        let unique: BTreeSet<&String> = labels.iter().collect();
+        if unique.len() != labels.len() {
+            for (n, l) in labels.iter_mut().enumerate() {
+                *l = format!("{l} #{}", n + 1);
+            }
+        }
+        out.extend(idx.iter().copied().zip(labels));
+    }
+    out.sort();
+    out
+}
+
+fn sources_label(sources: &[String]) -> String {
+    let mut s: Vec<&String> = sources.iter().collect();
+    s.dedup();
+    if s.len() == 1 {
+        return s[0].clone();
+    }
+    let first = s[0].as_str();
+    let common = s[1..].iter().fold(first.len(), |n, x| {
+        first
+            .char_indices()
+            .zip(x.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(n)
+    });
+    let prefix = first[..common].trim_end_matches(['-', '_', '/', '.']);
+    if prefix.is_empty() {
+        s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" + ")
+    } else {
+        prefix.to_owned()
+    }
 }
 
 /// The report of a run folder: `DIR/report.json`, or a report file itself.
@@ -288,6 +345,34 @@ mod tests {
         let m = merge(vec![input("a", r.clone()), input("b", r)], "x".into()).unwrap();
         assert_eq!(m.variants.len(), 6);
         assert_eq!(m.variants[0].name, "stock [a]");
+    }
+
+    #[test]
+    fn joined_groups_are_labelled_by_their_common_source_prefix() {
+        let check = |s: &[&str], want: &str| {
+            let v: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+            assert_eq!(sources_label(&v), want);
+        };
+        check(&["a"], "a");
+        check(
+            &["dax-pmd-6.1-eligible", "dax-pmd-6.1-fallback"],
+            "dax-pmd-6.1",
+        );
+        check(&["x", "y"], "x + y");
+        check(&["job", "job"], "job");
+    }
+
+    #[test]
+    fn clashes_are_told_apart_by_guest_kernel_when_it_differs() {
+        let a = fixture::report();
+        let mut b = fixture::report();
+        for v in &mut b.variants {
+            v.commit = format!("61{}", &v.commit[2..]);
+            v.guest_kernel = Some("6.1.119".into());
+        }
+        let m = merge(vec![input("a", a), input("b", b)], "x".into()).unwrap();
+        assert_eq!(m.variants[0].name, "stock [6.12.117]");
+        assert_eq!(m.variants[3].name, "stock [6.1.119]");
     }
 
     #[test]
