@@ -7,6 +7,18 @@
 //! Pure: [`plan`] turns the choices into jobs, [`github`] and [`gitlab`]
 //! render them.
 //!
+//! In a GitHub workflow (artifacts named by job id, so the merge job's
+//! download lands in `results/<id>`, the folders the merge command names):
+//!
+//! ```text
+//! plan:  run: echo "matrix=$(daxkit matrix --format github)" >> "$GITHUB_OUTPUT"
+//! run:   strategy: { fail-fast: false, matrix: ${{ fromJSON(needs.plan.outputs.matrix) }} }
+//!        steps: - run: ${{ matrix.command }}
+//!               - uses: actions/upload-artifact@v4   (if: always(); name: ${{ matrix.id }}, path: ${{ matrix.out }})
+//! merge: steps: - uses: actions/download-artifact@v4 (path: results)
+//!               - run: ${{ fromJSON(needs.plan.outputs.matrix).include[0].merge }}
+//! ```
+//!
 //! The case groups mirror the harness' own grouping (`harness/src/cases/`:
 //! eligible, fallback, environment). The harness lists its cases only with
 //! its `guest` feature, which the host does not build, so the names are
