@@ -153,4 +153,46 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty());
     }
+
+    /// A build that failed before any boot, and a report with no variant
+    /// at all, still render everywhere (and the XML stays well-formed).
+    #[test]
+    fn degenerate_reports_render() {
+        let mut r = fixture::report();
+        r.variants.truncate(1);
+        let v = &mut r.variants[0];
+        v.outcome = "build-failed".into();
+        v.detail = "make bzImage failed: fs/dax.c:1234: error: expected ';'".into();
+        v.exit_code = crate::exit::SKIP;
+        v.cases.clear();
+        v.bench.clear();
+        v.guest_kernel = None;
+        for r in [
+            r.clone(),
+            Report {
+                variants: vec![],
+                ..r
+            },
+        ] {
+            let xml = junit::render(&r);
+            roxmltree::Document::parse(&xml).unwrap();
+            let html = html::render(&r);
+            assert!(html.contains("id=\"summary\""));
+            assert!(markdown::render(&r).contains("No variant ran the fault benchmark."));
+            assert!(!summary_line(&r).is_empty());
+            assert_eq!(json::parse(&json::render(&r), "mem").unwrap(), r);
+        }
+        let xml = junit::render(&fixture_build_failed());
+        assert!(xml
+            .contains("<error type=\"build-failed\" message=\"build-failed: make bzImage failed"));
+    }
+
+    fn fixture_build_failed() -> Report {
+        let mut r = fixture::report();
+        r.variants.truncate(1);
+        r.variants[0].outcome = "build-failed".into();
+        r.variants[0].detail = "make bzImage failed".into();
+        r.variants[0].cases.clear();
+        r
+    }
 }
