@@ -350,13 +350,19 @@ impl KconfigIndex {
     pub fn add_file(&mut self, rel: &str, text: &str) {
         let mut ifs: Vec<String> = Vec::new();
         let mut current: Option<String> = None;
+        let mut in_help = false;
         for raw in text.lines() {
             let line = raw.trim();
-            if raw.starts_with(|c: char| !c.is_whitespace()) || line.is_empty() {
-                // Top-level keyword: ends a config block's attributes.
-                if !line.is_empty() {
-                    current = None;
-                }
+            let top_level = raw.starts_with(|c: char| !c.is_whitespace());
+            // Help text runs until the next unindented keyword; it is prose
+            // that may well say "if X" or "depends on Y".
+            if in_help && !top_level {
+                continue;
+            }
+            in_help = false;
+            if top_level {
+                // A top-level keyword ends a config block's attributes.
+                current = None;
             }
             if let Some(c) = CONFIG_LINE.captures(line) {
                 let name = c[1].to_owned();
@@ -368,10 +374,10 @@ impl KconfigIndex {
                 current = Some(name);
             } else if let Some(cond) = line.strip_prefix("if ") {
                 ifs.push(cond.trim().to_owned());
-            } else if line == "endif" {
+            } else if line == "endif" || line.starts_with("endif ") || line.starts_with("endif#") {
                 ifs.pop();
             } else if line == "help" || line == "---help---" {
-                // Help text follows; it may say "depends on" in prose.
+                in_help = true;
                 current = None;
             } else if let Some(name) = &current {
                 let info = self.symbols.entry(name.clone()).or_default();
@@ -504,8 +510,11 @@ config BLK_DEV_PMEM
 	tristate "PMEM: Persistent memory block device support"
 	default LIBNVDIMM
 	select DAX
+	help
+	  Memory ranges for PMEM are described by either an NFIT, or
+	  if SOMETHING_ELSE is set, by the e820 table.
 
-endif
+endif # LIBNVDIMM
 
 config FS_DAX_PMD
 	bool
@@ -533,6 +542,11 @@ config FS_DAX_PMD
         );
         let why = idx().explain("BLK_DEV_PMEM", &actual);
         assert!(why.starts_with("unmet dependencies: LIBNVDIMM=n"), "{why}");
+        // `endif # LIBNVDIMM` closed the block: FS_DAX_PMD is outside it.
+        let why = idx().explain("FS_DAX_PMD", &actual);
+        assert!(!why.contains("LIBNVDIMM"), "{why}");
+        // "if SOMETHING_ELSE" in help text is prose, not a block.
+        assert!(!why.contains("SOMETHING_ELSE"), "{why}");
     }
 
     #[test]
