@@ -83,7 +83,10 @@ pub fn apply(home: &Home, base: &BaseTree, series: Option<&Series>) -> Result<Ap
 }
 
 /// Applies `s` on the base inside daxkit's repo; returns head and commits.
-pub fn commit_series(base: &BaseTree, s: &Series) -> Result<(String, Vec<(String, String)>, bool)> {
+/// (commit, subject) per patch.
+pub type Commits = Vec<(String, String)>;
+
+pub fn commit_series(base: &BaseTree, s: &Series) -> Result<(String, Commits, bool)> {
     let repo = Repository::open_bare(&base.repo)
         .with_context(|| format!("opening {}", base.repo.display()))?;
     let base_oid = Oid::from_str(&base.base)?;

@@ -16,7 +16,7 @@ use fs2::FileExt;
 use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Progress estimate for a first build of the default config (measured:
 /// the default fragments give about this many kbuild steps).
@@ -42,9 +42,6 @@ impl BuildOptions {
 pub struct BuildOutcome {
     pub bzimage: PathBuf,
     pub log: PathBuf,
-    pub wall: Duration,
-    /// kbuild steps (CC, LD, AR, ...) this build actually ran.
-    pub steps: u64,
 }
 
 /// The make invocation, without running it.
@@ -138,8 +135,6 @@ pub fn build(
         return Ok(BuildOutcome {
             bzimage: kept.join("bzImage"),
             log: kept.join("build.log"),
-            wall: Duration::ZERO,
-            steps: 0,
         });
     }
     let build = home.build_dir(&applied.base.id);
@@ -219,8 +214,6 @@ pub fn build(
         return Ok(BuildOutcome {
             bzimage: built,
             log,
-            wall,
-            steps,
         });
     }
     // Keep a copy: the build dir moves on with the next commit.
@@ -237,12 +230,7 @@ pub fn build(
         "built in {:.1}s ({steps} kbuild steps)",
         wall.as_secs_f64()
     ));
-    Ok(BuildOutcome {
-        bzimage,
-        log,
-        wall,
-        steps,
-    })
+    Ok(BuildOutcome { bzimage, log })
 }
 
 #[cfg(test)]

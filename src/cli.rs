@@ -2,8 +2,8 @@
 //! stage module each subcommand is named after.
 
 use crate::{
-    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, report, series,
-    tree, ui, vm,
+    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, report, reproduce,
+    series, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -39,6 +39,12 @@ pub enum Command {
     Run(vm::RunArgs),
     /// Boot a kernel with the debug-shell image and a shell on the console.
     Shell(vm::ShellArgs),
+    /// The main job: stock vs stock + series (each variant), the full case
+    /// matrix, one report (Markdown, JSON, JUnit, HTML, summary line).
+    Reproduce(reproduce::ReproduceArgs),
+    /// `reproduce` for CI: no progress bars, JSON on stdout, report files
+    /// copied to --out, exit code 0 / 1 / 125.
+    Ci(reproduce::CiArgs),
     /// Find the first commit that breaks a case: `git bisect run` with
     /// daxkit's build+boot+case step, in daxkit's own worktree.
     Bisect(bisect::BisectArgs),
@@ -137,6 +143,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             )?;
             println!("{}", out.bzimage.display());
         }
+        Command::Reproduce(a) => return reproduce::cmd(&home, &a),
+        Command::Ci(a) => return reproduce::ci(&home, &a),
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),

@@ -15,6 +15,7 @@ mod home;
 mod image;
 mod kconfig;
 mod report;
+mod reproduce;
 mod runs;
 mod series;
 mod tree;

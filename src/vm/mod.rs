@@ -270,7 +270,6 @@ pub struct Executed {
     pub finished: launch::Finished,
     pub verdict: summary::Verdict,
     pub accel: accel::Choice,
-    pub kernel: PathBuf,
 }
 
 /// Boots `a.vm.kernel` with the run plan of `a` in run folder `dir` and
@@ -341,7 +340,6 @@ pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
         finished,
         verdict,
         accel: choice,
-        kernel,
     })
 }
 
