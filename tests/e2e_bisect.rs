@@ -6,7 +6,14 @@ mod common;
 use common::{daxkit, text, tree_lock};
 
 const SERIES: &str = "tests/fixtures/series/pmd-regression";
-const CASE: &[&str] = &["--case", "xfs-aligned-shared-write", "--fs", "xfs", "--bench-mib", "0"];
+const CASE: &[&str] = &[
+    "--case",
+    "xfs-aligned-shared-write",
+    "--fs",
+    "xfs",
+    "--bench-mib",
+    "0",
+];
 
 fn bisect(extra: &[&str]) -> std::process::Output {
     let mut a = vec!["bisect", SERIES];
@@ -61,11 +68,19 @@ fn bisect_refuses_swapped_equal_revisions_and_unknown_cases() {
     let _g = tree_lock();
     let o = bisect(&["--good", "series", "--bad", "base"]);
     assert_eq!(o.status.code(), Some(128), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("swapped?"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("swapped?"),
+        "{}",
+        text(&o)
+    );
 
     let o = bisect(&["--good", "patch:2", "--bad", "patch:2"]);
     assert_eq!(o.status.code(), Some(128), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("same commit"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("same commit"),
+        "{}",
+        text(&o)
+    );
 
     let o = daxkit(&["bisect", SERIES, "--case", "no-such-case"]);
     assert_eq!(o.status.code(), Some(128), "{}", text(&o));
