@@ -164,3 +164,48 @@ pub fn target(home: &Home, t: &TargetArgs) -> Result<(tree::BaseTree, Option<ser
     let base = tree::resolve(home, t, series.as_ref())?;
     Ok((base, series))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command the CI matrix hands a runner must parse as-is.
+    #[test]
+    fn matrix_commands_parse() {
+        let jobs = report::matrix::plan(
+            &["dax-pmd".to_owned(), "my series".to_owned()],
+            &["6.12".to_owned(), "6.1".to_owned()],
+            "results",
+        );
+        assert!(!jobs.is_empty());
+        for j in &jobs {
+            for cmd in [&j.command, &j.merge] {
+                let words = shell_words(cmd);
+                let parsed = Cli::try_parse_from(&words);
+                assert!(parsed.is_ok(), "{cmd}: {}", parsed.unwrap_err());
+            }
+        }
+    }
+
+    /// Splits a command line of plain words and single-quoted words.
+    fn shell_words(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        for c in s.chars() {
+            match c {
+                '\'' => quoted = !quoted,
+                ' ' if !quoted => {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+                _ => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+}
