@@ -112,18 +112,23 @@ pub fn judge(vmas: &[Vma], addr: u64) -> (Option<Mapping>, String) {
         v.other.get("THPeligible").map_or("?", String::as_str),
         v.vm_flags.join(" "),
     );
-    // A kernel that accounts DAX explicitly wins over every heuristic.
-    if let (Some(pmd), Some(pte)) = (v.kb("DaxPmdMapped"), v.kb("DaxPteMapped")) {
+    // A kernel that accounts DAX explicitly wins over every heuristic;
+    // with no DAX entry in the range, Rss still tells about the page cache
+    // or anonymous copy-on-write pages below.
+    let dax = v.kb("DaxPmdMapped").zip(v.kb("DaxPteMapped"));
+    if let Some((pmd, pte)) = dax {
         let says = match (pmd > 0, pte > 0) {
             (true, false) => Some(Mapping::Pmd),
             (false, true) => Some(Mapping::Pte),
             (true, true) => Some(Mapping::Mixed),
             (false, false) => None,
         };
-        return (
-            says,
-            format!("DaxPmdMapped {pmd} kB, DaxPteMapped {pte} kB; {summary}"),
-        );
+        if says.is_some() || rss == 0 {
+            return (
+                says,
+                format!("DaxPmdMapped {pmd} kB, DaxPteMapped {pte} kB; {summary}"),
+            );
+        }
     }
     if rss == 0 {
         return (
@@ -210,5 +215,30 @@ VmFlags: rd wr sh mr mw me ms
         assert!(ev.starts_with("no smaps signal (Rss 0"), "{ev}");
         assert_eq!(judge(&v, 0x7f00_0040_0000).0, Some(Mapping::Pmd));
         assert_eq!(judge(&v, 0x1000).0, None);
+    }
+
+    /// A patched kernel (DaxPmdMapped/DaxPteMapped present) on a MAP_PRIVATE
+    /// mapping after a write: no DAX entry left, 4 MiB of anonymous COW
+    /// PTEs, which Rss still shows.
+    #[test]
+    fn dax_fields_at_zero_fall_back_to_rss() {
+        let text = "\
+7f8317000000-7f8317400000 rw-p 00000000 103:00 4099                      /mnt/f.dat
+Size:               4096 kB
+Rss:                4096 kB
+Anonymous:          4096 kB
+AnonHugePages:         0 kB
+FilePmdMapped:         0 kB
+DaxPmdMapped:          0 kB
+DaxPteMapped:          0 kB
+THPeligible:    0
+VmFlags: rd wr mr mw me
+";
+        let v = parse(text);
+        assert_eq!(judge(&v, 0x7f83_1700_0000).0, Some(Mapping::Pte));
+        let zero = text.replace("Rss:                4096", "Rss:                   0");
+        let (says, ev) = judge(&parse(&zero), 0x7f83_1700_0000);
+        assert_eq!(says, None);
+        assert!(ev.starts_with("DaxPmdMapped 0 kB, DaxPteMapped 0 kB"), "{ev}");
     }
 }
