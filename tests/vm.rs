@@ -301,3 +301,17 @@ fn auto_accel_reports_its_choice() {
     assert!(reason.starts_with("auto: "), "{}", r.explain());
     assert!(r.dir.join("kvm-probe-console.log").exists() || reason.contains("/dev/kvm"));
 }
+
+#[test]
+fn panic_during_boot_cannot_test() {
+    let Some(k) = kernel() else { return };
+    // No such init: the kernel panics before the harness says hello.
+    let r = run(
+        &k,
+        &["--accel", "tcg", "--append", "rdinit=/daxkit-no-such-init"],
+    );
+    assert_eq!(r.summary["outcome"], "panic", "{}", r.explain());
+    assert_eq!(r.code, 125, "{}", r.explain());
+    let what = r.summary["detail"]["what"].as_str().unwrap();
+    assert!(what.starts_with("Kernel panic - not syncing: "), "{what}");
+}
