@@ -330,7 +330,13 @@ pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
     let _ = std::fs::remove_file(dir.join("initrd.img"));
     let finished = finished?;
     let verdict = summary::judge(&finished.outcome);
-    let json = summary::summary_json(&finished, &verdict, &choice, &kernel.display().to_string());
+    let json = summary::summary_json(
+        &finished,
+        &verdict,
+        &choice,
+        &kernel.display().to_string(),
+        spec.firmware,
+    );
     std::fs::write(
         dir.join("summary.json"),
         serde_json::to_string_pretty(&json)? + "\n",

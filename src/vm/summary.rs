@@ -184,6 +184,7 @@ pub fn summary_json(
     v: &Verdict,
     accel: &super::accel::Choice,
     kernel: &str,
+    firmware: super::plan::Firmware,
 ) -> serde_json::Value {
     let stream = f.outcome.stream();
     let cases: Vec<serde_json::Value> = stream
@@ -233,6 +234,7 @@ pub fn summary_json(
         "guest_kernel": stream.and_then(|s| s.hello()).map(|h| h.0),
         "accel": accel.accel.name(),
         "accel_reason": accel.reason,
+        "firmware": format!("{firmware:?}").to_lowercase(),
         "timings_ms": {
             "hello": ms(f.timings.hello),
             "done": ms(f.timings.done),
