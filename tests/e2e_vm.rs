@@ -202,6 +202,10 @@ fn memmap_boot_mounts_xfs_with_dax() {
         r.explain()
     );
     assert!(!r.file("qemu.cmdline").contains("nvdimm"));
+    // The 4 KiB-namespace case cannot run on memmap pmem: left out with a
+    // note, so a memmap run of the xfs cases is good (usable by bisect).
+    assert!(r.setup_ok("dax4k-xfs"), "{}", r.explain());
+    assert_eq!(r.code, 0, "{}", r.explain());
 }
 
 #[test]

@@ -103,7 +103,8 @@ pub fn spec(needs: Needs) -> &'static EnvSpec {
 /// What to run.
 pub struct Selection<'a> {
     pub envs: Vec<(EnvSpec, Vec<&'a Case>)>,
-    /// Errors for what cannot run (unknown names, excluded filesystems).
+    /// Records to send first: errors for what cannot run (unknown names,
+    /// excluded filesystems) and setup notes for what is left out.
     pub errors: Vec<Record>,
 }
 
@@ -185,6 +186,21 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
             continue;
         }
         if plan.pmem == PmemMode::Memmap && spec.slot == Slot::Align4K {
+            // Like a filesystem left out: without a case list the pmem
+            // mode narrows the selection (reported, not an error); a case
+            // asked for by name that cannot run is an error.
+            if plan.cases.is_empty() {
+                errors.push(Record::Setup {
+                    step: spec.name.to_owned(),
+                    ok: true,
+                    detail: format!(
+                        "skipped {} cases: pmem mode memmap has a single legacy /dev/pmem0 \
+                         with no pfn device, so no 4 KiB-aligned fsdax namespace",
+                        cases.len()
+                    ),
+                });
+                continue;
+            }
             not_run(
                 format!(
                     "{} needs a second NVDIMM with a 4 KiB-aligned fsdax namespace; \
@@ -554,6 +570,7 @@ mod tests {
                 Record::Error { case, message } => {
                     format!("{}|{message}", case.as_deref().unwrap_or("-"))
                 }
+                Record::Setup { step, detail, .. } => format!("setup {step}|{detail}"),
                 _ => unreachable!(),
             })
             .collect();
@@ -636,13 +653,14 @@ mod tests {
         check(
             &plan,
             &["dax-xfs:a-xfs", "nodax-xfs:c-nodax", "dax-ext4:b-ext4"],
-            &["d-4k|not run: dax4k-xfs needs a second NVDIMM"],
+            &["setup dax4k-xfs|skipped 1 cases: pmem mode memmap"],
         );
-        // Without cases the environment itself is reported.
-        let none: Vec<Case> = Vec::new();
-        let (envs, errs) = summary(&select(&plan, &none));
-        assert_eq!(envs.len(), 3);
-        assert!(errs[0].starts_with("-|dax4k-xfs skipped: "), "{errs:?}");
+        // Asked for by name, it is an error.
+        let named = RunPlan {
+            cases: vec!["d-4k".into()],
+            ..plan.clone()
+        };
+        check(&named, &[], &["d-4k|not run: dax4k-xfs needs a second NVDIMM"]);
     }
 
     #[test]
