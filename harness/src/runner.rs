@@ -660,7 +660,11 @@ mod tests {
             cases: vec!["d-4k".into()],
             ..plan.clone()
         };
-        check(&named, &[], &["d-4k|not run: dax4k-xfs needs a second NVDIMM"]);
+        check(
+            &named,
+            &[],
+            &["d-4k|not run: dax4k-xfs needs a second NVDIMM"],
+        );
     }
 
     #[test]
