@@ -239,6 +239,9 @@ VmFlags: rd wr mr mw me
         let zero = text.replace("Rss:                4096", "Rss:                   0");
         let (says, ev) = judge(&parse(&zero), 0x7f83_1700_0000);
         assert_eq!(says, None);
-        assert!(ev.starts_with("DaxPmdMapped 0 kB, DaxPteMapped 0 kB"), "{ev}");
+        assert!(
+            ev.starts_with("DaxPmdMapped 0 kB, DaxPteMapped 0 kB"),
+            "{ev}"
+        );
     }
 }
