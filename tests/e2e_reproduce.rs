@@ -33,19 +33,29 @@ fn dax_pmd_series_c_and_rust_agree_and_smaps_reports_dax() {
     let stdout: Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("ci stdout is not JSON ({e}):\n{}", text(&o)));
     assert_eq!(stdout["exit_code"], 0);
-    assert!(stdout["summary"].as_str().unwrap().starts_with("daxkit: dax-pmd v1"));
+    assert!(stdout["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("daxkit: dax-pmd v1"));
 
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
             .unwrap();
     let variants = report["variants"].as_array().unwrap();
-    let names: Vec<&str> = variants.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["stock", "dax-pmd (C)", "dax-pmd (Rust)"]);
     for v in variants {
         assert_eq!(v["outcome"], "completed", "{}: {}", v["name"], v["detail"]);
         assert_eq!(v["exit_code"], 0, "{}: {}", v["name"], v["detail"]);
         assert!(v["cases"].as_array().unwrap().len() >= 15, "{}", v["name"]);
-        assert!(!v["bench"].as_array().unwrap().is_empty(), "{}: no bench", v["name"]);
+        assert!(
+            !v["bench"].as_array().unwrap().is_empty(),
+            "{}: no bench",
+            v["name"]
+        );
     }
 
     // The C and the Rust decision give the same verdict on every case.
@@ -87,7 +97,11 @@ fn dax_pmd_series_c_and_rust_agree_and_smaps_reports_dax() {
         ] {
             let c = case(v, name);
             let smaps = signal(&c, "smaps");
-            assert!(!smaps.is_null(), "{}: {name}: no smaps signal: {c}", v["name"]);
+            assert!(
+                !smaps.is_null(),
+                "{}: {name}: no smaps signal: {c}",
+                v["name"]
+            );
             assert_eq!(smaps, signal(&c, "ptdump"), "{}: {name}: {c}", v["name"]);
         }
     }
