@@ -23,7 +23,11 @@ fn kernel() -> Option<PathBuf> {
             .get_or_init(|| match std::env::var_os("DAXKIT_TEST_BZIMAGE") {
                 Some(k) if !k.is_empty() => {
                     let k = PathBuf::from(k);
-                    assert!(k.is_file(), "DAXKIT_TEST_BZIMAGE={} is not a file", k.display());
+                    assert!(
+                        k.is_file(),
+                        "DAXKIT_TEST_BZIMAGE={} is not a file",
+                        k.display()
+                    );
                     k
                 }
                 _ => common::kernel(&[]),
