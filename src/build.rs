@@ -144,6 +144,15 @@ pub fn build(
     for t in ["make", "gcc", "flex", "bison", "bc", "perl"] {
         require_tool(t)?;
     }
+    // objtool (x86_64, always built) needs libelf's headers.
+    if !Path::new("/usr/include/gelf.h").exists() {
+        let p = exec::Provider::Apt("libelf-dev");
+        if exec::may_install() {
+            exec::install(p)?;
+        } else {
+            bail!("the kernel's objtool needs libelf headers: install {p}");
+        }
+    }
     let config = std::fs::read_to_string(build.join(".config"))?;
     if config.contains("\nCONFIG_RUST=y") {
         require_tool("bindgen")?;

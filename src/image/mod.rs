@@ -89,6 +89,21 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
         info.needed,
         info.interp
     );
+    // Host programs the image copies (mkfs.xfs, busybox, ...): a missing
+    // one is installed when allowed, or named with its package.
+    let wanted = m.programs.iter().chain(
+        m.debug_shell
+            .iter()
+            .filter(|_| a.debug_shell)
+            .flat_map(|d| &d.programs),
+    );
+    for p in wanted {
+        if !p.from.exists() {
+            if let Some(name) = p.from.file_name() {
+                crate::exec::require_tool(&name.to_string_lossy())?;
+            }
+        }
+    }
     let base = manifest_path.parent().unwrap_or(Path::new("."));
     let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
     store(home, &archive)
@@ -146,6 +161,7 @@ fn hex(bytes: &[u8]) -> String {
 /// returns the binary. musl's Rust target links statically by default.
 pub fn build_harness(log: &Path) -> Result<PathBuf> {
     ui::step("Building the guest harness (static, musl)");
+    crate::exec::require_rustup("target", GUEST_TARGET)?;
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Cmd::new(cargo)
