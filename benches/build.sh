@@ -8,9 +8,11 @@
 #
 #   benches/build.sh [--no-rust] [-j N]
 #
-# Uses daxkit's worktree of Debian 6.12 ($DAXKIT_HOME, default ./.daxkit;
-# `daxkit kernel fetch` first) read-only, and build dirs of its own under
-# $DAXKIT_HOME/bench. Prints a Markdown table for docs/benchmarks.md.
+# Uses daxkit's import of Debian 6.12 ($DAXKIT_HOME, default ./.daxkit;
+# `daxkit kernel fetch` first) through a worktree of its own at the base
+# tag (daxkit's worktree moves with every build, bisect and test), and
+# build dirs under $DAXKIT_HOME/bench. Prints a Markdown table for
+# docs/benchmarks.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 home=${DAXKIT_HOME:-$root/.daxkit}
@@ -23,10 +25,16 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-src=$home/work/debian-6.12/src
-[ -f "$src/Makefile" ] || { echo "no worktree at $src: run daxkit build first" >&2; exit 2; }
+repo=$home/repos/debian-6.12.git
+[ -d "$repo" ] || { echo "no $repo: run daxkit kernel fetch first" >&2; exit 2; }
+tag=$(git --git-dir="$repo" tag -l 'debian-6.12.*' | sort -V | tail -1)
 bench=$home/bench
+src=$bench/src
 mkdir -p "$bench"
+if [ ! -f "$src/Makefile" ]; then
+  git --git-dir="$repo" worktree prune
+  git --git-dir="$repo" worktree add -f --detach "$src" "$tag" >/dev/null
+fi
 frags=("$root"/kernel-config/{base,dax,probes}.config)
 [ $rust = 1 ] && frags+=("$root/kernel-config/rust.config")
 export CCACHE_DISABLE=1
