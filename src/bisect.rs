@@ -133,7 +133,7 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             .args(args.iter().copied())
     };
     // A bisect interrupted earlier: start again from a clean state.
-    let _ = git(&["bisect", "reset", "--quiet"]).read();
+    let _ = git(&["bisect", "reset"]).read();
 
     // The endpoints first, so that a wrong --good/--bad is an error now,
     // not a wrong answer at the end.
@@ -155,7 +155,11 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         }
     }
 
-    let exe = std::env::current_exe()?;
+    // The steps run a copy of this binary: a rebuild of daxkit during a
+    // long bisect must not change (or delete) the tool under the bisect.
+    let exe = dir.join("daxkit");
+    std::fs::copy(std::env::current_exe()?, &exe)
+        .context("copying daxkit into the bisect folder")?;
     let log = dir.join("bisect.log");
     let res = (|| -> Result<()> {
         git(&["bisect", "start", &bad, &good]).read()?;
@@ -173,7 +177,7 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
     let bisect_log = git(&["bisect", "log"]).read().unwrap_or_default();
     std::fs::write(dir.join("git-bisect.log"), &bisect_log)?;
     // Always leave the worktree where it was and no bisect state behind.
-    let _ = git(&["bisect", "reset", "--quiet"]).read();
+    let _ = git(&["bisect", "reset"]).read();
     let _ = tree::checkout(home, &base, &applied.head);
     if exec::interrupted() {
         bail!(
