@@ -291,17 +291,29 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
         why: String::new(),
         run_dir: Some(step_dir.clone()),
     };
-    // A series' own options do not exist before the patch that adds them.
-    let kernel = kconfig::configure_lenient(&home, &applied, &plan.fragments).and_then(|cfg| {
-        let opts = BuildOptions {
-            cc: plan.cc.clone(),
-            jobs: exec::cores(),
-        };
-        build::build(&home, &applied, &cfg.stamp, &opts)
-    });
+    // A series' own options do not exist before the patch that adds them
+    // (lenient). A config that kbuild cannot make as asked at this commit,
+    // or a failed build, cannot test it (skip); anything else is daxkit's
+    // own failure and aborts the bisect.
+    let kernel = match kconfig::configure_lenient(&home, &applied, &plan.fragments) {
+        Ok(cfg) => {
+            let opts = BuildOptions {
+                cc: plan.cc.clone(),
+                jobs: exec::cores(),
+            };
+            build::build(&home, &applied, &cfg.stamp, &opts)
+        }
+        Err(e)
+            if e.chain().any(|c| c.is::<exec::CommandFailed>())
+                || e.to_string().contains("requested options did not hold") =>
+        {
+            Err(e)
+        }
+        Err(e) => return Err(e.context(format!("configuring {}", tree::short(commit)))),
+    };
     match kernel {
         Err(e) => {
-            result.why = format!("skip: build failed: {}", first_line(&format!("{e:#}")));
+            result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
         }
         Ok(k) => {
             let runs = RunOptions {

@@ -25,10 +25,13 @@ use std::sync::LazyLock;
 pub const DEFAULT_FRAGMENTS: &[&str] = &["base", "dax", "probes", "rust"];
 
 /// `kernel-config/` of this checkout (or of the daxkit source tree).
+/// Absolute, since a bisect step runs from inside the kernel worktree.
 pub fn config_dir() -> PathBuf {
     let local = PathBuf::from("kernel-config");
     if local.join("base.config").is_file() {
-        return local;
+        if let Ok(abs) = local.canonicalize() {
+            return abs;
+        }
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel-config")
 }
@@ -45,12 +48,12 @@ pub fn fragments(a: &ConfigArgs, series: Option<&Series>) -> Result<Vec<PathBuf>
         v.extend(s.config.iter().cloned());
     }
     v.extend(a.fragments.iter().cloned());
-    for f in &v {
-        if !f.is_file() {
-            bail!("config fragment {} not found", f.display());
-        }
-    }
-    Ok(v)
+    v.into_iter()
+        .map(|f| {
+            f.canonicalize()
+                .with_context(|| format!("config fragment {} not found", f.display()))
+        })
+        .collect()
 }
 
 /// One requested option: its value and the fragment that set it last.
