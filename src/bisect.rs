@@ -300,6 +300,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             let opts = BuildOptions {
                 cc: plan.cc.clone(),
                 jobs: exec::cores(),
+                target: None,
             };
             build::build(&home, &applied, &cfg.stamp, &opts)
         }

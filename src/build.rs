@@ -27,6 +27,8 @@ pub struct BuildOptions {
     /// `CC=` for make; `None` picks `ccache gcc` when ccache is installed.
     pub cc: Option<String>,
     pub jobs: usize,
+    /// A make target other than bzImage (e.g. `fs/dax.o`): built, never kept.
+    pub target: Option<String>,
 }
 
 impl BuildOptions {
@@ -34,6 +36,7 @@ impl BuildOptions {
         BuildOptions {
             cc: a.cc.clone(),
             jobs: exec::cores(),
+            target: a.make_target.clone(),
         }
     }
 }
@@ -65,7 +68,7 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
         }
         cmd = cmd.arg(format!("CC={cc}"));
     }
-    cmd.arg("bzImage")
+    cmd.arg(opts.target.as_deref().unwrap_or("bzImage"))
 }
 
 static STEP: LazyLock<Regex> = LazyLock::new(|| {
@@ -126,7 +129,7 @@ pub fn build(
         .read()?
         .trim()
         .is_empty();
-    if !dirty && kept.join("bzImage").is_file() {
+    if !dirty && opts.target.is_none() && kept.join("bzImage").is_file() {
         ui::note(format!(
             "kernel for {} already built: {}",
             crate::tree::short(&applied.head),
@@ -214,9 +217,16 @@ pub fn build(
     if steps > estimate / 2 {
         std::fs::write(&stats, steps.to_string())?;
     }
-    let built = build.join("arch/x86/boot/bzImage");
-    if !built.is_file() {
+    let built = build.join(opts.target.as_deref().unwrap_or("arch/x86/boot/bzImage"));
+    if !built.exists() {
         bail!("make succeeded but {} is missing", built.display());
+    }
+    if let Some(t) = &opts.target {
+        ui::note(format!("built {t} in {:.1}s", wall.as_secs_f64()));
+        return Ok(BuildOutcome {
+            bzimage: built,
+            log,
+        });
     }
     if dirty {
         ui::note("worktree has local changes: built kernel not kept");
@@ -268,15 +278,19 @@ mod tests {
 
     #[test]
     fn make_command_uses_given_cc() {
-        let o = BuildOptions {
+        let mut o = BuildOptions {
             cc: Some("distcc gcc".into()),
             jobs: 2,
+            target: None,
         };
         let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
         assert_eq!(
             c.display(),
             "make -C /s O=/b ARCH=x86_64 -j2 'CC=distcc gcc' bzImage"
         );
+        o.target = Some("fs/dax.o".into());
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
+        assert!(c.display().ends_with(" fs/dax.o"), "{}", c.display());
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub struct ConfigArgs {
     /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc if ccache is installed).
     #[arg(long)]
     pub cc: Option<String>,
+    /// Build this make target (e.g. fs/dax.o) instead of bzImage; prints its path.
+    #[arg(long, value_name = "TARGET")]
+    pub make_target: Option<String>,
 }
 
 pub fn run(cli: Cli) -> Result<i32> {

@@ -106,3 +106,82 @@ fn unsatisfiable_option_is_named_with_its_unmet_dependency() {
         "a failed config changed the build dir's .config"
     );
 }
+
+/// `--cc "distcc gcc"` really sends kernel compiles to a distccd: one on
+/// loopback here (Debian package distcc), with local fallback disabled.
+#[test]
+#[ignore = "e2e: compiles a kernel object through distccd"]
+fn distcc_compiles_go_to_a_distccd_on_loopback() {
+    let _g = common::tree_lock();
+    assert!(
+        std::path::Path::new("/usr/bin/distccd").is_file(),
+        "this test needs distccd: apt-get install distcc"
+    );
+    // A configured tree at the fixture series (cached after the first build).
+    common::kernel_locked(&["tests/fixtures/series/eof-comment"]);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("distccd.log");
+    std::fs::write(&log, "").unwrap();
+    // distccd drops root to `nobody`, which must still write its log.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut daemon = std::process::Command::new("distccd")
+        .args([
+            "--no-detach",
+            "--daemon",
+            "--allow",
+            "127.0.0.1",
+            "--listen",
+            "127.0.0.1",
+        ])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--user",
+            "nobody",
+            "--log-level",
+            "info",
+        ])
+        .arg("--log-file")
+        .arg(&log)
+        .spawn()
+        .unwrap();
+    let up = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "distccd did not listen on port {port}");
+    // Make fs/dax.o out of date, then build just it through distcc.
+    let dax = home().join("work/debian-6.12/src/fs/dax.c");
+    let f = std::fs::OpenOptions::new().append(true).open(&dax).unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+    let hosts = format!("127.0.0.1:{port}/2");
+    let o = common::daxkit_env(
+        &[
+            "build",
+            "tests/fixtures/series/eof-comment",
+            "--cc",
+            "distcc gcc",
+            "--make-target",
+            "fs/dax.o",
+        ],
+        &[("DISTCC_HOSTS", hosts.as_str()), ("DISTCC_FALLBACK", "0")],
+    );
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert!(o.status.success(), "{}", text(&o));
+    let obj = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    assert!(obj.ends_with("fs/dax.o") && obj.is_file(), "{}", text(&o));
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("COMPILE_OK") && l.contains("fs/dax.c")),
+        "distccd did not compile fs/dax.c:\n{log}"
+    );
+}

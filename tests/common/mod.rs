@@ -19,9 +19,14 @@ pub fn repo_root() -> &'static Path {
 }
 
 pub fn daxkit(args: &[&str]) -> Output {
+    daxkit_env(args, &[])
+}
+
+pub fn daxkit_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_daxkit"))
         .args(args)
         .env("DAXKIT_HOME", home())
+        .envs(env.iter().copied())
         .current_dir(repo_root())
         .output()
         .expect("running daxkit")
@@ -49,6 +54,11 @@ pub fn tree_lock() -> std::sync::MutexGuard<'static, ()> {
 /// `["tests/fixtures/series/eof-comment"]`) and returns its bzImage.
 pub fn kernel(args: &[&str]) -> PathBuf {
     let _g = tree_lock();
+    kernel_locked(args)
+}
+
+/// [`kernel`] for a test that already holds [`tree_lock`].
+pub fn kernel_locked(args: &[&str]) -> PathBuf {
     let mut a = vec!["build", "--quiet"];
     a.extend_from_slice(args);
     let o = daxkit(&a);
