@@ -60,6 +60,10 @@ pub struct StepResult {
     pub code: i32,
     pub why: String,
     pub run_dir: Option<PathBuf>,
+    /// Wall seconds spent configuring and building (0 when kept).
+    pub build_s: f64,
+    /// Wall seconds spent booting and running the cases (all attempts).
+    pub boot_s: f64,
 }
 
 pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
@@ -205,6 +209,15 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             println!("  evidence: {}", d.display());
         }
     }
+    let steps = read_steps(&dir);
+    let (b, r): (f64, f64) = steps
+        .iter()
+        .fold((0.0, 0.0), |(b, r), s| (b + s.build_s, r + s.boot_s));
+    println!(
+        "{} steps (endpoints included): build {b:.0} s, boot+cases {r:.0} s, {:.0} s per step",
+        steps.len(),
+        (b + r) / steps.len().max(1) as f64
+    );
     println!("bisect folder: {}", dir.display());
     Ok(exit::GOOD)
 }
@@ -244,6 +257,16 @@ fn is_ancestor(repo: &Path, a: &str, b: &str) -> Result<bool> {
     let r = git2::Repository::open_bare(repo)?;
     let (a, b) = (git2::Oid::from_str(a)?, git2::Oid::from_str(b)?);
     Ok(r.graph_descendant_of(b, a)?)
+}
+
+fn read_steps(dir: &Path) -> Vec<StepResult> {
+    let Ok(rd) = std::fs::read_dir(dir.join("steps")) else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).ok()?).ok())
+        .collect()
 }
 
 fn read_step(dir: &Path, commit: &str) -> Option<StepResult> {
@@ -290,7 +313,10 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
         code: exit::SKIP,
         why: String::new(),
         run_dir: Some(step_dir.clone()),
+        build_s: 0.0,
+        boot_s: 0.0,
     };
+    let started = std::time::Instant::now();
     // A series' own options do not exist before the patch that adds them
     // (lenient). A config that kbuild cannot make as asked at this commit,
     // or a failed build, cannot test it (skip); anything else is daxkit's
@@ -312,6 +338,8 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
         }
         Err(e) => return Err(e.context(format!("configuring {}", tree::short(commit)))),
     };
+    result.build_s = started.elapsed().as_secs_f64();
+    let booting = std::time::Instant::now();
     match kernel {
         Err(e) => {
             result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
@@ -346,9 +374,13 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             }
         }
     }
+    result.boot_s = booting.elapsed().as_secs_f64();
     let out = plan.dir.join("steps").join(format!("{commit}.json"));
     std::fs::write(&out, serde_json::to_string_pretty(&result)?)?;
-    ui::note(format!("→ exit {} ({})", result.code, result.why));
+    ui::note(format!(
+        "→ exit {} ({}); build {:.0} s, boot+cases {:.0} s",
+        result.code, result.why, result.build_s, result.boot_s
+    ));
     Ok(result)
 }
 

@@ -135,7 +135,7 @@ pub fn report() -> Report {
             patched_smaps(c);
         }
     }
-    let mut c = variant("dax-pmd (C)", &["dax_pmd.impl=c"], c_cases);
+    let mut c = variant("dax-pmd (C)", &["dax_pmd_impl=c"], c_cases);
     c.commit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678".into();
     c.outcome = "completed".into();
     c.detail = "1 mismatched: xfs-pte-prefaulted/xfs: PMD (expected PTE)".into();
@@ -149,7 +149,7 @@ pub fn report() -> Report {
         .cloned()
         .collect();
     rust_cases.iter_mut().for_each(patched_smaps);
-    let mut rust = variant("dax-pmd (Rust)", &["dax_pmd.impl=rust"], rust_cases);
+    let mut rust = variant("dax-pmd (Rust)", &["dax_pmd_impl=rust"], rust_cases);
     rust.commit = c.commit.clone();
     rust.outcome = "panic".into();
     rust.detail = "kernel died during the cases: BUG: unable to handle page fault for \
