@@ -31,11 +31,12 @@ end=$(date +%s.%N)
 echo "$out"
 folder=$(echo "$out" | sed -n 's/^bisect folder: //p')
 python3 - "$folder" "$start" "$end" <<'PY'
-import glob, json, sys
-steps = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/steps/*.json")]
+import glob, json, os, sys
+files = sorted(glob.glob(sys.argv[1] + "/steps/*.json"), key=os.path.getmtime)
+steps = [json.load(open(f)) for f in files]
 print("\n| step | commit | verdict | build (s) | boot + case (s) |")
 print("|---|---|---|---|---|")
-for i, s in enumerate(sorted(steps, key=lambda s: s["run_dir"] or ""), 1):
+for i, s in enumerate(steps, 1):
     v = {0: "good", 1: "bad", 125: "skip"}.get(s["code"], s["code"])
     print(f"| {i} | `{s['commit'][:12]}` {s['subject']} | {v} | {s['build_s']:.0f} | {s['boot_s']:.0f} |")
 total = float(sys.argv[3]) - float(sys.argv[2])
