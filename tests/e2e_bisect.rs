@@ -90,3 +90,32 @@ fn bisect_refuses_swapped_equal_revisions_and_unknown_cases() {
         "{err}"
     );
 }
+
+/// `check-series --run`: patch by patch, checkpatch, an incremental build
+/// and the case; the table names the patches whose kernel loses its PMDs.
+#[test]
+#[ignore = "e2e: builds and boots a kernel per patch"]
+fn check_series_flags_the_patches_after_the_regression() {
+    let _g = tree_lock();
+    let mut a = vec!["check-series", SERIES, "--run"];
+    a.extend_from_slice(CASE);
+    let o = daxkit(&a);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let folder = out
+        .lines()
+        .find_map(|l| l.strip_prefix("folder: "))
+        .unwrap_or_else(|| panic!("no folder in\n{}", text(&o)));
+    let rows: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{folder}/check-series.json")).unwrap(),
+    )
+    .unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{}", text(&o));
+    for r in rows {
+        assert_eq!(r["checkpatch_ok"], true, "{r}");
+        assert_eq!(r["build_ok"], true, "{r}");
+    }
+    let cases: Vec<i64> = rows.iter().map(|r| r["cases"].as_i64().unwrap()).collect();
+    assert_eq!(cases, [0, 1, 1], "{}", text(&o));
+}
