@@ -144,6 +144,10 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
     for (what, rev, want) in [("bad", &bad, exit::BAD), ("good", &good, exit::GOOD)] {
         tree::checkout(home, &base, rev)?;
         let r = step(&plan, rev)?;
+        if r.code == exit::INTERRUPTED || exec::interrupted() {
+            let _ = tree::checkout(home, &base, &applied.head);
+            bail!("bisect interrupted while testing --{what}; worktree restored, rerun to start again");
+        }
         if r.code != want {
             let _ = tree::checkout(home, &base, &applied.head);
             bail!(
@@ -363,7 +367,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 result.code = ex.verdict.code;
                 result.why = ex.verdict.why.clone();
                 result.run_dir = Some(dir);
-                if matches!(ex.finished.outcome, Outcome::Interrupted) {
+                if matches!(ex.finished.outcome, Outcome::Interrupted) || exec::interrupted() {
                     result.code = exit::INTERRUPTED;
                     break;
                 }
