@@ -277,20 +277,10 @@ pub struct Executed {
 /// results.jsonl and summary.json there. Prints nothing but progress.
 pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
     let rplan = a.run_plan();
-    let kernel = check_kernel(&a.vm)?;
-    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-    let image = image_for(home, &a.vm, false)?;
     let dir = dir.to_owned();
     ui::step(format!("Run folder {}", dir.display()));
     std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(&rplan)?)?;
-    image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
-    let choice = accel::choose(
-        a.vm.accel,
-        &a.vm.qemu,
-        &kernel,
-        &dir,
-        Some(&home.root.join("accel-probe.json")),
-    );
+    let (kernel, choice) = prepare(home, &a.vm, &rplan, &dir, false)?;
     ui::note(format!(
         "accelerator: {} ({}); firmware: {:?}",
         choice.accel.name(),
@@ -387,24 +377,38 @@ fn report(f: &launch::Finished, v: &summary::Verdict, dir: &Path) {
     );
 }
 
+/// What every boot needs before QEMU starts: the kernel checked, QEMU
+/// present, the run's initrd (cached image + plan) in `dir`, and the
+/// accelerator chosen.
+fn prepare(
+    home: &Home,
+    vm: &VmArgs,
+    rplan: &RunPlan,
+    dir: &Path,
+    debug_shell: bool,
+) -> Result<(PathBuf, accel::Choice)> {
+    let kernel = check_kernel(vm)?;
+    exec::require_tool(&vm.qemu.to_string_lossy())?;
+    let image = image_for(home, vm, debug_shell)?;
+    image::run_initrd(&image, rplan, &dir.join("initrd.img"))?;
+    let choice = accel::choose(
+        vm.accel,
+        &vm.qemu,
+        &kernel,
+        dir,
+        Some(&home.root.join("accel-probe.json")),
+    );
+    Ok((kernel, choice))
+}
+
 /// `daxkit shell`: the debug-shell image on the terminal.
 pub fn shell(home: &Home, a: &ShellArgs) -> Result<i32> {
-    let kernel = check_kernel(&a.vm)?;
-    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-    let image = image_for(home, &a.vm, true)?;
     let dir = home.new_run("shell")?;
     let rplan = RunPlan {
         pmem: pmem_mode(a.vm.pmem),
         ..RunPlan::default()
     };
-    image::run_initrd(&image, &rplan, &dir.join("initrd.img"))?;
-    let choice = accel::choose(
-        a.vm.accel,
-        &a.vm.qemu,
-        &kernel,
-        &dir,
-        Some(&home.root.join("accel-probe.json")),
-    );
+    let (kernel, choice) = prepare(home, &a.vm, &rplan, &dir, true)?;
     let mut vm = a.vm.clone();
     vm.kernel = kernel;
     let spec = run_spec(
