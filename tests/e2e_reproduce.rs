@@ -106,6 +106,43 @@ fn dax_pmd_series_c_and_rust_agree_and_smaps_reports_dax() {
         }
     }
 
+    // The series' dax_pmd_fallback tracepoint says why each PMD fault fell
+    // back, and the C and the Rust decision give the same reasons.
+    let reasons = |v: &Value| -> Vec<(String, String)> {
+        v["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let ev = c["signals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|s| s["name"] == "trace")
+                    .map(|s| s["evidence"].as_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                let r = ev.split_once("reasons: ").map(|(_, r)| r.to_owned());
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    r.unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let c_reasons = reasons(&variants[1]);
+    assert_eq!(c_reasons, reasons(&variants[2]));
+    let colour = c_reasons
+        .iter()
+        .find(|(n, _)| n == "xfs-colour-mismatch")
+        .unwrap();
+    assert!(colour.1.starts_with("colour "), "{colour:?}");
+    let cow = c_reasons
+        .iter()
+        .find(|(n, _)| n == "xfs-private-write")
+        .unwrap();
+    assert!(cow.1.starts_with("cow "), "{cow:?}");
+    assert!(reasons(&variants[0]).iter().all(|(_, r)| r.is_empty()));
+
     // Each variant really ran the implementation it names.
     for (v, want) in [(&variants[1], "c"), (&variants[2], "rust")] {
         let console =
