@@ -42,9 +42,11 @@ pub fn tarball(series: &str) -> PathBuf {
 /// Installs (when missing and possible) and imports linux-source-`series`.
 pub fn fetch(home: &Home, series: &str) -> Result<KernelBase> {
     let tar = tarball(series);
-    let package = format!("linux-source-{series}");
     if !tar.is_file() {
-        install_package(&package)?;
+        install_package(match series {
+            "6.1" => "linux-source-6.1",
+            _ => "linux-source-6.12",
+        })?;
     }
     let id = format!("debian-{series}");
     let repo = home.repo(&id);
@@ -57,22 +59,14 @@ pub fn fetch(home: &Home, series: &str) -> Result<KernelBase> {
     import(home, &tar, &id, &repo, &stamp)
 }
 
-fn install_package(package: &str) -> Result<()> {
-    let is_root = Cmd::new("id")
-        .arg("-u")
-        .read()
-        .map(|s| s.trim() == "0")
-        .unwrap_or(false);
-    if !is_root {
+/// The tarball comes from a Debian package: installed when daxkit may
+/// install (root, apt, no DAXKIT_NO_INSTALL), else named.
+fn install_package(package: &'static str) -> Result<()> {
+    if !crate::exec::may_install() {
         bail!("{package} is not installed: run `sudo apt-get install {package}`");
     }
-    ui::step(format!("installing {package} (apt-get)"));
-    Cmd::new("apt-get")
-        .args(["install", "-y", "-q", package])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .read()
-        .with_context(|| format!("installing Debian package {package}"))?;
-    Ok(())
+    crate::exec::install(crate::exec::Provider::Apt(package))
+        .with_context(|| format!("installing Debian package {package}"))
 }
 
 fn tarball_stamp(tar: &Path) -> Result<String> {
