@@ -305,7 +305,7 @@ pub fn chart(rows: &[(&str, BenchPair)]) -> String {
                 b.mib_per_s
             );
         }
-        let ratio = p.ratio().map_or_else(|| "—".to_owned(), view::ratio_text);
+        let ratio = p.ratio_label();
         let top_bar = y(p.pmd.mib_per_s.max(p.pte.mib_per_s));
         let _ = writeln!(
             s,
@@ -381,15 +381,8 @@ fn bench(o: &mut String, r: &Report) {
          <th>PMD ns/fault</th><th>PTE ns/fault</th><th>PMD faults</th><th>PTE faults</th><th>PMD/PTE</th></tr></thead>\n<tbody>\n",
     );
     for (v, p) in &rows {
-        let ratio = p.ratio().map_or_else(|| "—".to_owned(), view::ratio_text);
-        let flag = if p.off_target() {
-            format!(
-                " (runs got {}/{}, not PMD/PTE)",
-                p.pmd.mapping, p.pte.mapping
-            )
-        } else {
-            String::new()
-        };
+        let ratio = p.ratio_label();
+        let flag = p.off_target_note();
         let _ = writeln!(
             o,
             "<tr data-variant=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td>\

@@ -223,15 +223,8 @@ fn bench(r: &Report) -> String {
          |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for (v, p) in &rows {
-        let ratio = p.ratio().map_or_else(|| "—".to_owned(), view::ratio_text);
-        let flag = if p.off_target() {
-            format!(
-                " (runs got {}/{}, not PMD/PTE)",
-                p.pmd.mapping, p.pte.mapping
-            )
-        } else {
-            String::new()
-        };
+        let ratio = p.ratio_label();
+        let flag = p.off_target_note();
         let _ = writeln!(
             o,
             "| {} | {} | {:.1} | {:.1} | {:.0} | {:.0} | {} | {} | **{ratio}**{flag} |",

@@ -192,6 +192,23 @@ impl BenchPair<'_> {
     pub fn off_target(&self) -> bool {
         self.pmd.mapping != Mapping::Pmd || self.pte.mapping != Mapping::Pte
     }
+
+    /// The ratio as shown in tables, `—` when it cannot be computed.
+    pub fn ratio_label(&self) -> String {
+        self.ratio().map_or_else(|| "—".to_owned(), ratio_text)
+    }
+
+    /// A note for a pair whose runs got other entries than meant, else "".
+    pub fn off_target_note(&self) -> String {
+        if self.off_target() {
+            format!(
+                " (runs got {}/{}, not PMD/PTE)",
+                self.pmd.mapping, self.pte.mapping
+            )
+        } else {
+            String::new()
+        }
+    }
 }
 
 pub fn bench_pair(v: &Variant) -> Option<BenchPair<'_>> {
