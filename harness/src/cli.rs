@@ -5,15 +5,16 @@
 //! Layered like ripgrep: [`parse`] turns argv into [`Command`] without I/O
 //! (unit-tested), [`main`] probes the directory and runs. Exit status, as
 //! for `git bisect run`: 0 all cases as expected, 1 not, 125 cannot test
-//! (the directory is not a usable DAX mount), 2 usage error.
+//! (the directory is not a usable DAX mount), 128 usage error.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::case::{Case, Env, Needs};
 use crate::fs::{self, FsType};
-use crate::protocol::{Record, PROTOCOL_VERSION};
-use crate::report::{HumanSink, LineSink, Sink};
+use crate::judge::{self, Evidence, Outcome};
+use crate::protocol::{ErrorKind, Plan, Planned, Record, Stream, PROTOCOL_VERSION};
+use crate::report::{HumanSink, LineSink, Recorder, Sink};
 use crate::{cases, kmsg, runner, sys};
 
 pub const USAGE: &str = "\
@@ -31,7 +32,7 @@ As PID 1 (/init in the daxkit guest) it boots the guest instead.
   --bench MIB     also run the fault benchmark over MIB MiB
   -v              diagnostics on stderr
 
-exit status: 0 all as expected, 1 not, 125 cannot test, 2 usage";
+exit status (daxkit's judge): 0 all as expected, 1 bad, 125 cannot test, 128 usage";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -151,7 +152,7 @@ pub fn main(args: &[String]) -> i32 {
         Ok(Command::Run(a)) => run(&a),
         Err(e) => {
             eprintln!("daxkit-harness: {e}\n\n{USAGE}");
-            2
+            128
         }
     }
 }
@@ -160,10 +161,14 @@ fn run(a: &RunArgs) -> i32 {
     if !a.verbose {
         kmsg::silence();
     }
-    let mut sink: Box<dyn Sink> = if a.json {
+    let mut out: Box<dyn Sink> = if a.json {
         Box::new(LineSink::new(std::io::stdout()))
     } else {
         Box::new(HumanSink::new(std::io::stdout()))
+    };
+    let mut sink = Recorder {
+        inner: &mut *out,
+        records: Vec::new(),
     };
     sink.send(Record::Hello {
         protocol: PROTOCOL_VERSION,
@@ -174,36 +179,46 @@ fn run(a: &RunArgs) -> i32 {
             .to_owned(),
         harness: env!("CARGO_PKG_VERSION").into(),
     });
-    let env = match probe_env(&a.dir) {
+    match probe_env(&a.dir) {
         Ok((env, detail)) => {
             sink.send(Record::Setup {
                 step: format!("env {}", runner::spec(env.needs).name),
                 ok: true,
                 detail,
             });
-            env
+            let all = cases::all();
+            let chosen = choose(&all, &a.cases, env.needs, &mut sink);
+            sink.send(Record::Plan(Plan {
+                cases: chosen
+                    .iter()
+                    .map(|c| Planned {
+                        name: c.name.into(),
+                        fs: env.fs.into(),
+                        expected: c.expected,
+                    })
+                    .collect(),
+                skipped: Vec::new(),
+            }));
+            runner::run_cases(&env, &chosen, a.timeout, &mut sink);
+            if let Some(mib) = a.bench_mib {
+                runner::run_bench(&env, mib, a.timeout, &mut sink);
+            }
         }
-        Err(e) => {
-            sink.send(Record::Error {
-                case: None,
-                message: format!("cannot test: {e}"),
-            });
-            sink.finish();
-            return 125;
-        }
-    };
-    let all = cases::all();
-    let chosen = choose(&all, &a.cases, env.needs, &mut *sink);
-    runner::run_cases(&env, &chosen, a.timeout, &mut *sink);
-    if let Some(mib) = a.bench_mib {
-        runner::run_bench(&env, mib, a.timeout, &mut *sink);
+        Err(e) => sink.send(Record::Error {
+            case: None,
+            kind: ErrorKind::NotRun,
+            message: format!("cannot test: {e}"),
+        }),
     }
     sink.finish();
-    if sink.tally().good() {
-        0
-    } else {
-        1
-    }
+    // The same judge as the host's; on real pmem there is no console to
+    // scan and no kernel config to say which signals it guarantees.
+    let stream = Stream {
+        records: sink.records,
+    };
+    let j = judge::judge(&Evidence::from_stream(Outcome::Completed, "", &stream));
+    eprintln!("daxkit-harness: {} (exit {})", j.why(), j.code());
+    j.code()
 }
 
 /// The cases to run on an environment; named cases that do not fit it are
@@ -227,6 +242,7 @@ fn choose<'a>(
             }
             Some(c) => sink.send(Record::Error {
                 case: Some(c.name.into()),
+                kind: ErrorKind::NotRun,
                 message: format!(
                     "not run: needs {}, the directory is {}",
                     runner::spec(c.needs).name,
@@ -235,6 +251,7 @@ fn choose<'a>(
             }),
             None => sink.send(Record::Error {
                 case: Some(n.clone()),
+                kind: ErrorKind::NotRun,
                 message: "unknown case (see `daxkit-harness list`)".into(),
             }),
         }

@@ -16,7 +16,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::{Mutex, TryLockError};
 
-use crate::protocol::{Fault, Record, RunPlan, PLAN_PATH, PROTOCOL_VERSION};
+use crate::protocol::{ErrorKind, Fault, Record, RunPlan, PLAN_PATH, PROTOCOL_VERSION};
 use crate::report::{LineSink, Sink, Tally};
 use crate::{kmsg, requirements, runner, sys};
 
@@ -177,6 +177,7 @@ fn error(message: String) {
     kmsg::warn(&message);
     send(Record::Error {
         case: None,
+        kind: ErrorKind::Crashed,
         message,
     });
 }
@@ -368,9 +369,8 @@ fn shutdown() -> ! {
     let t = PortSink.tally();
     sys::reap_zombies();
     kmsg::log(&format!(
-        "done: {} cases ({} not as expected), {} errors; uptime {} s; powering off",
+        "done: {} cases, {} errors; uptime {} s; powering off",
         t.cases,
-        t.mismatches,
         t.errors,
         uptime()
     ));
@@ -389,6 +389,7 @@ fn close_after_panic(msg: &str) {
     if let Some(s) = guard.as_mut() {
         s.send(Record::Error {
             case: None,
+            kind: ErrorKind::Crashed,
             message: msg.into(),
         });
         s.finish();

@@ -1,7 +1,7 @@
 //! daxkit-harness: the guest side of daxkit.
 //!
-//! The `protocol` module is the one contract between guest and host and is
-//! always built; everything that only makes sense inside the guest (PID 1,
+//! The `protocol` module is the one contract between guest and host and
+//! `judge` the one place results become verdicts; both are always built; everything that only makes sense inside the guest (PID 1,
 //! pmem setup, workloads, probes) sits behind the `guest` feature so the
 //! host CLI compiles just the protocol.
 
@@ -11,6 +11,7 @@ pub mod bench;
 pub mod case;
 #[cfg(feature = "guest")]
 pub mod cases;
+pub mod judge;
 pub mod protocol;
 pub mod signals;
 

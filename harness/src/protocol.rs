@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Bumped on every incompatible change of [`Record`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Prefix of every protocol line, so the host can tell them apart from any
 /// stray bytes on the port (firmware noise, a kernel message on the wrong
@@ -56,12 +56,45 @@ impl fmt::Display for Mapping {
 /// One independent PMD/PTE signal for one case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
-    /// `smaps`, `pagemap-scan`, `ptdump`, `trace`, `vmstat`.
+    /// `smaps`, `pagemap-scan`, `ptdump`, `trace`, `vmstat`, `statx-dax`.
     pub name: String,
     /// What this signal says; `None` when it cannot tell (absent, no data).
     pub says: Option<Mapping>,
     /// The raw evidence, short enough to print in a report.
     pub evidence: String,
+    /// Why it says nothing, when it does not; see [`Signal::state`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<SignalState>,
+}
+
+/// Whether a signal could be read, and whether it could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignalState {
+    /// Read, and it says a mapping.
+    Told,
+    /// Read, but its data does not decide (no counter moved, no event).
+    CannotTell,
+    /// This kernel does not have it (no ioctl, no debugfs file).
+    Absent,
+    /// The kernel has it, but reading it failed at run time.
+    Failed,
+}
+
+impl Signal {
+    /// The signal's state; records without one (older guests) are read
+    /// from the evidence prefix the probe has always written.
+    pub fn state(&self) -> SignalState {
+        if let Some(s) = self.state {
+            return s;
+        }
+        match self.says {
+            Some(_) => SignalState::Told,
+            None if self.evidence.starts_with("unavailable:") => SignalState::Failed,
+            None if self.evidence.starts_with("absent:") => SignalState::Absent,
+            None => SignalState::CannotTell,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +149,43 @@ pub enum Fault {
     CasePanic,
 }
 
+/// One case the guest will run, on one filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Planned {
+    pub name: String,
+    pub fs: String,
+    /// What a stock kernel does.
+    pub expected: Mapping,
+}
+
+/// One case the plan leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub name: String,
+    pub fs: String,
+    pub expected: Mapping,
+    pub reason: String,
+}
+
+/// What the guest is about to run, sent before any case: the host checks
+/// that every planned case comes back exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Plan {
+    pub cases: Vec<Planned>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// What an error record says about its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The case ran and failed: an error, a crash, a timeout.
+    #[default]
+    Crashed,
+    /// The case could not run: its environment (pmem, mkfs, mount) failed.
+    NotRun,
+}
+
 /// What the host asks the guest to do, written to [`PLAN_PATH`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -140,6 +210,8 @@ pub enum Record {
         cmdline: String,
         harness: String,
     },
+    /// The cases about to run; right after hello.
+    Plan(Plan),
     /// One step of bringing the guest up (mounts, namespace, mkfs, mount -o dax).
     Setup {
         step: String,
@@ -152,6 +224,8 @@ pub enum Record {
     /// kernel option, a namespace that would not become fsdax.
     Error {
         case: Option<String>,
+        #[serde(default)]
+        kind: ErrorKind,
         message: String,
     },
     /// Always last: the counts let the host detect lost lines.
@@ -306,9 +380,50 @@ impl Stream {
 
     pub fn errors(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
         self.records.iter().filter_map(|r| match r {
-            Record::Error { case, message } => Some((case.as_deref(), message.as_str())),
+            Record::Error { case, message, .. } => Some((case.as_deref(), message.as_str())),
             _ => None,
         })
+    }
+
+    pub fn plan(&self) -> Option<&Plan> {
+        self.records.iter().find_map(|r| match r {
+            Record::Plan(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// Error records as the judge reads them.
+    pub fn guest_errors(&self) -> Vec<crate::judge::GuestError> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Error {
+                    case,
+                    kind,
+                    message,
+                } => Some(crate::judge::GuestError {
+                    case: case.clone(),
+                    kind: *kind,
+                    message: message.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `step: detail` of every setup step that failed.
+    pub fn setup_failed(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Setup {
+                    step,
+                    ok: false,
+                    detail,
+                } => Some(format!("{step}: {detail}")),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -439,12 +554,14 @@ mod tests {
                 name: "ptdump".into(),
                 says: Some(Mapping::Pmd),
                 evidence: "0x7f..-0x7f.. 2M RW PSE pmd".into(),
+                state: None,
             }],
             disagreement: false,
             duration_ms: 12,
         }));
         s += &e.encode(Record::Error {
             case: Some("x".into()),
+            kind: ErrorKind::Crashed,
             message: "boom".into(),
         });
         s += &e.done();
@@ -510,7 +627,7 @@ mod tests {
 
     #[test]
     fn wrong_version_is_reported() {
-        let text = sample().replacen("{\"v\":1,", "{\"v\":9,", 1);
+        let text = sample().replacen(&format!("{{\"v\":{PROTOCOL_VERSION},"), "{\"v\":9,", 1);
         assert_eq!(
             Decoder::decode_all(&text),
             Err(StreamError::Version { line: 1, got: 9 })

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use crate::case::{Case, Env, Needs};
 use crate::fs::{self, FsType};
 use crate::pmem::{self, FsdaxPlan, Sysfs, SZ_2M, SZ_4K};
-use crate::protocol::{CaseResult, Fault, Mapping, PmemMode, Record, RunPlan};
+use crate::protocol::{
+    CaseResult, ErrorKind, Fault, Mapping, Plan, PmemMode, Planned, Record, RunPlan, Skipped,
+};
 use crate::report::Sink;
 use crate::{child, kmsg, sys};
 
@@ -106,11 +108,44 @@ pub struct Selection<'a> {
     /// Records to send first: errors for what cannot run (unknown names,
     /// excluded filesystems) and setup notes for what is left out.
     pub errors: Vec<Record>,
+    /// Cases the plan leaves out, with the reason.
+    pub skipped: Vec<Skipped>,
 }
 
+impl Selection<'_> {
+    /// The plan record: every case that will run, on its filesystem.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            cases: self
+                .envs
+                .iter()
+                .flat_map(|(spec, cases)| {
+                    cases.iter().map(|c| Planned {
+                        name: c.name.to_owned(),
+                        fs: spec.fs.name().to_owned(),
+                        expected: c.expected,
+                    })
+                })
+                .collect(),
+            skipped: self.skipped.clone(),
+        }
+    }
+}
+
+/// A case (or the run, `case: None`) that failed while running.
 fn error(case: Option<&str>, message: String) -> Record {
     Record::Error {
         case: case.map(Into::into),
+        kind: ErrorKind::Crashed,
+        message,
+    }
+}
+
+/// A case that could not run: its environment is missing or failed.
+fn not_run_error(case: &str, message: String) -> Record {
+    Record::Error {
+        case: Some(case.into()),
+        kind: ErrorKind::NotRun,
         message,
     }
 }
@@ -140,8 +175,8 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
         match all.iter().find(|c| c.name == name) {
             Some(c) if !chosen.iter().any(|x| x.name == c.name) => chosen.push(c),
             Some(_) => {}
-            None => errors.push(error(
-                Some(name),
+            None => errors.push(not_run_error(
+                name,
                 format!(
                     "unknown case (known: {})",
                     all.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
@@ -153,6 +188,7 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
         chosen = all.iter().collect();
     }
     let mut envs = Vec::new();
+    let mut skipped = Vec::new();
     for spec in ENVS {
         let cases: Vec<&Case> = all
             .iter()
@@ -163,7 +199,7 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
                 errors.push(error(None, format!("{} skipped: {why}", spec.name)));
             }
             for c in &cases {
-                errors.push(error(Some(c.name), format!("not run: {why}")));
+                errors.push(not_run_error(c.name, format!("not run: {why}")));
             }
         };
         if !fss.contains(&spec.fs) {
@@ -190,15 +226,16 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
             // mode narrows the selection (reported, not an error); a case
             // asked for by name that cannot run is an error.
             if plan.cases.is_empty() {
-                errors.push(Record::Setup {
-                    step: spec.name.to_owned(),
-                    ok: true,
-                    detail: format!(
-                        "skipped {} cases: pmem mode memmap has a single legacy /dev/pmem0 \
-                         with no pfn device, so no 4 KiB-aligned fsdax namespace",
-                        cases.len()
+                skipped.extend(cases.iter().map(|c| Skipped {
+                    name: c.name.to_owned(),
+                    fs: spec.fs.name().to_owned(),
+                    expected: c.expected,
+                    reason: format!(
+                        "{}: pmem mode memmap has a single legacy /dev/pmem0 with no pfn \
+                         device, so no 4 KiB-aligned fsdax namespace",
+                        spec.name
                     ),
-                });
+                }));
                 continue;
             }
             not_run(
@@ -213,7 +250,11 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
         }
         envs.push((spec, cases));
     }
-    Selection { envs, errors }
+    Selection {
+        envs,
+        errors,
+        skipped,
+    }
 }
 
 /// Runs one case in a child process; a crash, panic or timeout becomes an
@@ -270,6 +311,18 @@ pub const PANIC_CASE: Case = Case {
 pub fn run_guest(plan: &RunPlan, sink: &mut dyn Sink, timeout: Duration) {
     let all = cases::all();
     let sel = select(plan, &all);
+    let mut announced = sel.plan();
+    if plan.fault == Some(Fault::CasePanic) {
+        announced.cases.insert(
+            0,
+            Planned {
+                name: PANIC_CASE.name.into(),
+                fs: "none".into(),
+                expected: PANIC_CASE.expected,
+            },
+        );
+    }
+    sink.send(Record::Plan(announced));
     for e in sel.errors {
         sink.send(e);
     }
@@ -338,8 +391,8 @@ pub fn run_guest(plan: &RunPlan, sink: &mut dyn Sink, timeout: Duration) {
 
 fn not_run(sink: &mut dyn Sink, spec: &EnvSpec, cases: &[&Case], why: &str) {
     for c in cases {
-        sink.send(error(
-            Some(c.name),
+        sink.send(not_run_error(
+            c.name,
             format!("not run: {}: {why}", spec.name),
         ));
     }
@@ -567,7 +620,7 @@ mod tests {
             .errors
             .iter()
             .map(|e| match e {
-                Record::Error { case, message } => {
+                Record::Error { case, message, .. } => {
                     format!("{}|{message}", case.as_deref().unwrap_or("-"))
                 }
                 Record::Setup { step, detail, .. } => format!("setup {step}|{detail}"),
@@ -653,8 +706,16 @@ mod tests {
         check(
             &plan,
             &["dax-xfs:a-xfs", "nodax-xfs:c-nodax", "dax-ext4:b-ext4"],
-            &["setup dax4k-xfs|skipped 1 cases: pmem mode memmap"],
+            &[],
         );
+        // The plan record names the skipped case and why, and does not
+        // list it among the cases to run.
+        let all = cases();
+        let p = select(&plan, &all).plan();
+        assert_eq!(p.cases.len(), 3);
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!((p.skipped[0].name.as_str(), p.skipped[0].fs.as_str()), ("d-4k", "xfs"));
+        assert!(p.skipped[0].reason.contains("pmem mode memmap"), "{p:?}");
         // Asked for by name, it is an error.
         let named = RunPlan {
             cases: vec!["d-4k".into()],
@@ -691,7 +752,7 @@ mod tests {
             device: PathBuf::new(),
         };
         match run_case(&PANIC_CASE, &env, Duration::from_secs(10)) {
-            Record::Error { case, message } => {
+            Record::Error { case, message, .. } => {
                 assert_eq!(case.as_deref(), Some("fault-case-panic"));
                 assert!(message.starts_with("[xfs] panicked: "), "{message}");
             }

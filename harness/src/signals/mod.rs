@@ -23,54 +23,44 @@ pub const VMSTAT: &str = "vmstat";
 /// STATX_ATTR_DAX on the mapped file: the only signal that says not-DAX.
 pub const STATX: &str = "statx-dax";
 
-/// The signals that read the page tables themselves; on a disagreement
-/// the first of them that could tell decides the verdict.
-const AUTHORITY: [&str; 2] = [PAGEMAP_SCAN, PTDUMP];
+/// The signals that read the page tables themselves; two of them must
+/// agree for a verdict (see `judge::judge_signals`).
+pub const PAGE_TABLE_READERS: [&str; 2] = [PAGEMAP_SCAN, PTDUMP];
+
+pub use crate::protocol::SignalState;
 
 pub fn signal(name: &str, (says, evidence): (Option<Mapping>, String)) -> Signal {
     Signal {
         name: name.to_owned(),
+        state: Some(if says.is_some() {
+            SignalState::Told
+        } else {
+            SignalState::CannotTell
+        }),
         says,
         evidence,
     }
 }
 
-/// Combines signals into `(verdict, disagreement)`.
-///
-/// A file without STATX_ATTR_DAX is not DAX whatever its page tables look
-/// like (page-cache folios can be PMD-mapped too). Otherwise the verdict
-/// is what every signal that could tell agrees on; when they disagree it
-/// is flagged, and the page-table readers decide.
+/// A signal in a given state that says nothing (absent, failed).
+pub fn silent(name: &str, state: SignalState, evidence: String) -> Signal {
+    Signal {
+        name: name.to_owned(),
+        says: None,
+        evidence,
+        state: Some(state),
+    }
+}
+
+/// Combines signals into `(verdict, disagreement)` under the judge's
+/// evidence rules, for the guest's own record; the host judges again
+/// from the signals themselves.
 pub fn verdict(signals: &[Signal]) -> (Mapping, bool) {
-    if signals.iter().any(|s| s.says == Some(Mapping::NotDax)) {
-        return (Mapping::NotDax, false);
-    }
-    let mut telling: Vec<&Signal> = signals.iter().filter(|s| s.says.is_some()).collect();
-    // vmstat only counts fallbacks: its PTE means "some PTEs", which a
-    // mixed range has too.
-    let others_mixed = telling
-        .iter()
-        .filter(|s| s.name != VMSTAT)
-        .all(|s| s.says == Some(Mapping::Mixed));
-    if others_mixed {
-        telling.retain(|s| s.name != VMSTAT || s.says != Some(Mapping::Pte));
-    }
-    let Some(first) = telling.first().and_then(|s| s.says) else {
-        return (Mapping::Unknown, false);
-    };
-    if telling.iter().all(|s| s.says == Some(first)) {
-        return (first, false);
-    }
-    let decided = AUTHORITY
-        .iter()
-        .find_map(|name| {
-            telling
-                .iter()
-                .find(|s| s.name == *name)
-                .and_then(|s| s.says)
-        })
-        .unwrap_or(Mapping::Unknown);
-    (decided, true)
+    let v = crate::judge::judge_signals(signals, &[]);
+    (
+        v.mapping,
+        v.status == crate::judge::CaseStatus::Disagree,
+    )
 }
 
 /// Judges STATX_ATTR_DAX from `statx` attribute words.
@@ -109,22 +99,10 @@ mod tests {
         check(&[], (Unknown, false));
         check(&[s(SMAPS, None), s(VMSTAT, None)], (Unknown, false));
         check(
-            &[s(SMAPS, None), s(PTDUMP, Some(Pmd)), s(TRACE, Some(Pmd))],
+            &[s(PAGEMAP_SCAN, Some(Pmd)), s(PTDUMP, Some(Pmd)), s(TRACE, Some(Pmd))],
             (Pmd, false),
         );
-        check(&[s(TRACE, Some(Pte)), s(PTDUMP, Some(Pmd))], (Pmd, true));
-        check(
-            &[
-                s(TRACE, Some(Pte)),
-                s(PTDUMP, Some(Pmd)),
-                s(PAGEMAP_SCAN, Some(Mixed)),
-            ],
-            (Mixed, true),
-        );
-        check(
-            &[s(TRACE, Some(Pte)), s(VMSTAT, Some(Pmd))],
-            (Unknown, true),
-        );
+        check(&[s(TRACE, Some(Pte)), s(PTDUMP, Some(Pmd))], (Unknown, true));
         check(
             &[s(STATX, Some(NotDax)), s(PTDUMP, Some(Pmd))],
             (NotDax, false),

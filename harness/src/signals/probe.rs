@@ -7,8 +7,8 @@
 //! as `<dir>/<case>.<signal>.txt`, which is how tests/fixtures/ was made.
 
 use super::{
-    judge_statx, pagemap_scan, ptdump, signal, smaps, trace, vmstat, PAGEMAP_SCAN, PTDUMP, SMAPS,
-    STATX, TRACE, VMSTAT,
+    judge_statx, pagemap_scan, ptdump, signal, silent, smaps, trace, vmstat, SignalState,
+    PAGEMAP_SCAN, PTDUMP, SMAPS, STATX, TRACE, VMSTAT,
 };
 use crate::protocol::Signal;
 use std::collections::BTreeMap;
@@ -33,8 +33,15 @@ fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))
 }
 
+/// The kernel has the signal but reading it failed: never dropped
+/// silently, the judge makes the case "cannot test".
 fn unavailable(name: &str, why: String) -> Signal {
-    signal(name, (None, format!("unavailable: {why}")))
+    silent(name, SignalState::Failed, format!("unavailable: {why}"))
+}
+
+/// This kernel does not have the signal at all.
+fn absent(name: &str, why: String) -> Signal {
+    silent(name, SignalState::Absent, format!("absent: {why}"))
 }
 
 impl Probe {
@@ -82,6 +89,7 @@ impl Probe {
                 }
                 Err(why) => unavailable(TRACE, why),
             },
+            Err(why) if why.starts_with(trace::NOT_MOUNTED) => absent(TRACE, why.clone()),
             Err(why) => unavailable(TRACE, why.clone()),
         });
 
@@ -107,18 +115,20 @@ impl Probe {
                 self.save(PAGEMAP_SCAN, &pagemap_scan::render(&r));
                 signal(PAGEMAP_SCAN, pagemap_scan::judge(&r, s, e))
             }
-            Err(pagemap_scan::ScanError::Absent(why)) => {
-                signal(PAGEMAP_SCAN, (None, format!("absent: {why}")))
-            }
+            Err(pagemap_scan::ScanError::Absent(why)) => absent(PAGEMAP_SCAN, why),
             Err(pagemap_scan::ScanError::Failed(why)) => unavailable(PAGEMAP_SCAN, why),
         });
 
-        out.push(match read(PTDUMP_PATH) {
+        out.push(match std::fs::read_to_string(PTDUMP_PATH) {
             Ok(t) => {
                 self.save(PTDUMP, &t);
                 signal(PTDUMP, ptdump::judge(&ptdump::parse(&t), s, e))
             }
-            Err(why) => unavailable(PTDUMP, why),
+            // debugfs is mounted by PID 1; no file means no PTDUMP_DEBUGFS.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                absent(PTDUMP, format!("{PTDUMP_PATH}: {err}"))
+            }
+            Err(err) => unavailable(PTDUMP, format!("reading {PTDUMP_PATH}: {err}")),
         });
 
         out.push(match statx_attributes(file) {

@@ -147,6 +147,9 @@ pub fn judge(events: &[Event], start: u64, end: u64) -> (Option<Mapping>, String
 #[cfg(feature = "guest")]
 pub use session::Session;
 
+/// How [`Session::start`] says the kernel has no fs_dax trace events.
+pub const NOT_MOUNTED: &str = "tracefs with events/fs_dax not mounted";
+
 #[cfg(feature = "guest")]
 mod session {
     use std::fs;
@@ -171,7 +174,7 @@ mod session {
                 .iter()
                 .map(PathBuf::from)
                 .find(|r| r.join("events/fs_dax").is_dir())
-                .ok_or("tracefs with events/fs_dax not mounted")?;
+                .ok_or(super::NOT_MOUNTED)?;
             write(&root, "events/fs_dax/enable", "0")?;
             write(&root, "trace", "")?;
             write(&root, "set_event_pid", &pid.to_string())?;

@@ -1,0 +1,843 @@
+//! The one judge: a run's evidence in, each case's status and the run's
+//! exit code out.
+//!
+//! Every path that turns guest results into a verdict goes through here:
+//! `daxkit run`, `reproduce`, `ci`, each bisect step, `check-series --run`,
+//! `report merge`, and `daxkit-harness run` on real pmem. Pure functions of
+//! plain data, so the same evidence gives the same answer in every command
+//! and a table of tests pins every rule (README, "Exit codes").
+//!
+//! The rules, in short:
+//! - A PMD / PTE / mixed verdict needs two page-table readers (PAGEMAP_SCAN
+//!   and ptdump) that agree. Where the kernel lacks one (PAGEMAP_SCAN is
+//!   6.7+), one reader plus another signal that can tell is accepted and the
+//!   reduced rule is named in the verdict; never silently fewer.
+//! - Any two signals that could tell and disagree fail the case (bad).
+//! - A signal that failed at run time, or one the kernel config guarantees
+//!   but that is absent, makes the case "cannot test".
+//! - The guest reports its plan; each planned case returns exactly one
+//!   result, or the run cannot test. Skips have their own status.
+//! - A kernel splat (WARNING, BUG, lockdep, lockup, ...) not on the known
+//!   issues list makes the run bad, attributed to the case that ran.
+//! - Exit code: 130 interrupted, else 1 if anything is bad, else 125 if
+//!   anything could not be tested, else 0.
+
+use crate::protocol::{CaseResult, ErrorKind, Mapping, Plan, Signal, Stream};
+use crate::signals::{self, SignalState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Exit codes, shaped for `git bisect run`: 0 good, 1 bad, 125 cannot
+/// test; above 127 aborts a bisect (host or input error), 130 interrupted.
+pub mod exit {
+    pub const GOOD: i32 = 0;
+    pub const BAD: i32 = 1;
+    pub const CANNOT_TEST: i32 = 125;
+    pub const ERROR: i32 = 128;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// What a finding means for the run, in increasing precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    Good,
+    CannotTest,
+    Bad,
+    Interrupted,
+}
+
+impl Class {
+    pub fn code(self) -> i32 {
+        match self {
+            Class::Good => exit::GOOD,
+            Class::Bad => exit::BAD,
+            Class::CannotTest => exit::CANNOT_TEST,
+            Class::Interrupted => exit::INTERRUPTED,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Class::Good => "good",
+            Class::Bad => "bad",
+            Class::CannotTest => "cannot test",
+            Class::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// How a boot (or a build that should have led to one) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The guest closed its result stream and powered off.
+    #[default]
+    Completed,
+    /// The kernel panicked (or oopsed with oops=panic).
+    Panic,
+    /// The watchdog stopped a silent or overlong run.
+    Timeout,
+    /// The result stream was truncated, garbled or reordered.
+    ProtocolError,
+    /// QEMU did not start or died on its own.
+    QemuFailed,
+    /// The kernel did not build (see [`Evidence::build_blame`]).
+    BuildFailed,
+    /// Ctrl-C or SIGINT/SIGTERM.
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Panic => "panic",
+            Outcome::Timeout => "timeout",
+            Outcome::ProtocolError => "protocol-error",
+            Outcome::QemuFailed => "qemu-failed",
+            Outcome::BuildFailed => "build-failed",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whose fault a failed build is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Blame {
+    /// The series under test broke a base that builds: bad.
+    Series,
+    /// The base itself does not build (or, in a bisect step, any commit
+    /// that does not build): cannot test.
+    #[default]
+    Base,
+}
+
+/// A kernel splat found on the console: WARNING, BUG, Oops, lockdep,
+/// KASAN/UBSAN, lockups, RCU stalls, hung tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Splat {
+    /// `warning`, `bug`, `oops`, `lockdep`, `kasan`, `ubsan`,
+    /// `soft-lockup`, `hard-lockup`, `rcu-stall`, `hung-task`,
+    /// `might-sleep`, `panic`.
+    pub kind: String,
+    /// 1-based line in console.log.
+    pub line: usize,
+    /// The line that matched.
+    pub text: String,
+    /// The case running when it fired (`fs/name`), if any.
+    pub case: Option<String>,
+    /// The console lines around it, for the report.
+    pub excerpt: String,
+    /// The known-issues entry that covers it (reason and link), if any:
+    /// then it is shown but does not fail the run.
+    pub allowed: Option<String>,
+}
+
+/// How one case came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseStatus {
+    /// Verdict as expected, on enough agreeing evidence.
+    Pass,
+    /// Verdict differs from the expectation.
+    Mismatch,
+    /// Signals that could tell disagree with each other.
+    Disagree,
+    /// The case process failed (error, crash, timeout in the guest).
+    Crashed,
+    /// A kernel splat fired while it ran.
+    Splat,
+    /// Its verdict differs between repeats.
+    Flaky,
+    /// Not enough signals could tell.
+    CannotTell,
+    /// A signal failed at run time, or one the kernel guarantees is absent.
+    SignalFailed,
+    /// Planned, but no result came back (or its environment failed).
+    Missing,
+    /// Left out by the plan (e.g. no 4 KiB namespace with memmap pmem).
+    Skipped,
+}
+
+impl CaseStatus {
+    pub fn class(self) -> Class {
+        match self {
+            CaseStatus::Pass | CaseStatus::Skipped => Class::Good,
+            CaseStatus::Mismatch
+            | CaseStatus::Disagree
+            | CaseStatus::Crashed
+            | CaseStatus::Splat
+            | CaseStatus::Flaky => Class::Bad,
+            CaseStatus::CannotTell | CaseStatus::SignalFailed | CaseStatus::Missing => {
+                Class::CannotTest
+            }
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            CaseStatus::Pass => "pass",
+            CaseStatus::Mismatch => "mismatch",
+            CaseStatus::Disagree => "disagree",
+            CaseStatus::Crashed => "crashed",
+            CaseStatus::Splat => "splat",
+            CaseStatus::Flaky => "flaky",
+            CaseStatus::CannotTell => "cannot-tell",
+            CaseStatus::SignalFailed => "signal-failed",
+            CaseStatus::Missing => "missing",
+            CaseStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// What the signals of one case add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalVerdict {
+    /// The mapping the evidence shows (`Unknown` when it cannot tell).
+    pub mapping: Mapping,
+    /// `Pass` here means "enough agreeing evidence"; the expectation is
+    /// compared by [`judge_case`]. Otherwise `Disagree`, `CannotTell` or
+    /// `SignalFailed`.
+    pub status: CaseStatus,
+    /// The rule that applied and the signals that judged.
+    pub rule: String,
+}
+
+fn sv(mapping: Mapping, status: CaseStatus, rule: impl Into<String>) -> SignalVerdict {
+    SignalVerdict {
+        mapping,
+        status,
+        rule: rule.into(),
+    }
+}
+
+/// Whether two signals' answers can both be true of one range. vmstat
+/// only counts fallbacks (system-wide), so its PTE means "some PTEs",
+/// which a mixed range has too.
+fn compatible(a: &Signal, am: Mapping, b: &Signal, bm: Mapping) -> bool {
+    let weak_pte = |s: &Signal, m| s.name == signals::VMSTAT && m == Mapping::Pte;
+    am == bm
+        || (weak_pte(a, am) && bm == Mapping::Mixed)
+        || (weak_pte(b, bm) && am == Mapping::Mixed)
+}
+
+fn told(s: &Signal) -> String {
+    match s.says {
+        Some(m) => format!("{}={m} ({})", s.name, s.evidence),
+        None => format!("{}=? ({})", s.name, s.evidence),
+    }
+}
+
+/// Combines one case's signals under the evidence rules. `required` are
+/// the signals the kernel config guarantees (an absent one cannot test).
+pub fn judge_signals(sigs: &[Signal], required: &[String]) -> SignalVerdict {
+    // A signal that failed is never dropped silently.
+    let failed: Vec<String> = sigs
+        .iter()
+        .filter_map(|s| match s.state() {
+            SignalState::Failed => Some(format!("{} failed: {}", s.name, s.evidence)),
+            SignalState::Absent if required.iter().any(|r| *r == s.name) => Some(format!(
+                "{} is guaranteed by the kernel config but absent: {}",
+                s.name, s.evidence
+            )),
+            _ => None,
+        })
+        .collect();
+    let missing_required: Vec<&String> = required
+        .iter()
+        .filter(|r| !sigs.iter().any(|s| &s.name == *r))
+        .collect();
+    if !failed.is_empty() || !missing_required.is_empty() {
+        let mut why = failed;
+        why.extend(
+            missing_required
+                .iter()
+                .map(|r| format!("{r} is guaranteed by the kernel config but was not read")),
+        );
+        return sv(Mapping::Unknown, CaseStatus::SignalFailed, why.join("; "));
+    }
+    if sigs
+        .iter()
+        .any(|s| s.name == signals::STATX && s.says == Some(Mapping::NotDax))
+    {
+        return sv(
+            Mapping::NotDax,
+            CaseStatus::Pass,
+            "statx-dax: STATX_ATTR_DAX not set, so the mapping is page cache \
+             (page-table readers not compared)",
+        );
+    }
+    let telling: Vec<(&Signal, Mapping)> = sigs
+        .iter()
+        .filter(|s| s.name != signals::STATX)
+        .filter_map(|s| s.says.map(|m| (s, m)))
+        .collect();
+    for (i, (a, am)) in telling.iter().enumerate() {
+        for (b, bm) in &telling[i + 1..] {
+            if !compatible(a, *am, b, *bm) {
+                let all: Vec<String> = telling.iter().map(|(s, _)| told(s)).collect();
+                return sv(
+                    Mapping::Unknown,
+                    CaseStatus::Disagree,
+                    format!("signals disagree: {}", all.join("; ")),
+                );
+            }
+        }
+    }
+    let readers: Vec<&Signal> = signals::PAGE_TABLE_READERS
+        .iter()
+        .filter_map(|n| sigs.iter().find(|s| s.name == *n))
+        .collect();
+    let agreeing: Vec<(&Signal, Mapping)> = telling
+        .iter()
+        .filter(|(s, _)| signals::PAGE_TABLE_READERS.contains(&s.name.as_str()))
+        .copied()
+        .collect();
+    let others: Vec<&str> = telling
+        .iter()
+        .filter(|(s, _)| !signals::PAGE_TABLE_READERS.contains(&s.name.as_str()))
+        .map(|(s, _)| s.name.as_str())
+        .collect();
+    let Some(&(_, mapping)) = agreeing.first() else {
+        let said: Vec<String> = readers.iter().map(|s| told(s)).collect();
+        return sv(
+            Mapping::Unknown,
+            CaseStatus::CannotTell,
+            format!(
+                "no page-table reader could tell ({})",
+                if said.is_empty() {
+                    "none was read".to_owned()
+                } else {
+                    said.join("; ")
+                }
+            ),
+        );
+    };
+    let corroborated = |rule: String| {
+        if others.is_empty() {
+            rule
+        } else {
+            format!("{rule}; {} agree", others.join(", "))
+        }
+    };
+    if agreeing.len() >= 2 {
+        let names: Vec<&str> = agreeing.iter().map(|(s, _)| s.name.as_str()).collect();
+        return sv(
+            mapping,
+            CaseStatus::Pass,
+            corroborated(format!("page-table readers {} agree", names.join(" and "))),
+        );
+    }
+    let reader = agreeing[0].0;
+    // The other page-table reader: absent from this kernel, or present and
+    // unable to tell (which is not enough).
+    let other = signals::PAGE_TABLE_READERS
+        .iter()
+        .find(|n| **n != reader.name)
+        .copied()
+        .unwrap_or_default();
+    match sigs.iter().find(|s| s.name == other) {
+        Some(o) if o.state() != SignalState::Absent => sv(
+            Mapping::Unknown,
+            CaseStatus::CannotTell,
+            format!(
+                "only {} could tell; {} could not ({}), and two page-table readers must agree",
+                reader.name, o.name, o.evidence
+            ),
+        ),
+        absent => {
+            let why = absent.map_or("not read".to_owned(), |o| o.evidence.clone());
+            if others.is_empty() {
+                return sv(
+                    Mapping::Unknown,
+                    CaseStatus::CannotTell,
+                    format!(
+                        "only {} could tell ({other} is absent on this kernel: {why}), \
+                         and no other signal could",
+                        reader.name
+                    ),
+                );
+            }
+            sv(
+                mapping,
+                CaseStatus::Pass,
+                format!(
+                    "reduced rule: {other} absent on this kernel ({why}); {} and {} agree",
+                    reader.name,
+                    others.join(", ")
+                ),
+            )
+        }
+    }
+}
+
+/// One case's judgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseJudgement {
+    pub name: String,
+    pub fs: String,
+    pub expected: Mapping,
+    /// What the evidence shows (`unknown` when it could not tell).
+    pub verdict: Mapping,
+    pub status: CaseStatus,
+    /// The rule that applied, or why the case got its status.
+    pub why: String,
+}
+
+impl CaseJudgement {
+    /// `fs/name`, the key the series' `expect` and the reports use.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.fs, self.name)
+    }
+}
+
+/// The expectation for a case: `fs/name`, then `name` in the series'
+/// `expect`, else the guest's (stock kernel's) expectation.
+pub fn expected(expect: &BTreeMap<String, Mapping>, name: &str, fs: &str, stock: Mapping) -> Mapping {
+    expect
+        .get(&format!("{fs}/{name}"))
+        .or_else(|| expect.get(name))
+        .copied()
+        .unwrap_or(stock)
+}
+
+/// Judges one case result against its expectation.
+pub fn judge_case(
+    c: &CaseResult,
+    expect: &BTreeMap<String, Mapping>,
+    required: &[String],
+) -> CaseJudgement {
+    let expected = expected(expect, &c.name, &c.fs, c.expected);
+    let v = judge_signals(&c.signals, required);
+    let (status, why) = match v.status {
+        CaseStatus::Pass if v.mapping == expected => (CaseStatus::Pass, v.rule),
+        CaseStatus::Pass => (
+            CaseStatus::Mismatch,
+            format!("got {}, expected {expected}: {}", v.mapping, v.rule),
+        ),
+        s => (s, v.rule),
+    };
+    CaseJudgement {
+        name: c.name.clone(),
+        fs: c.fs.clone(),
+        expected,
+        verdict: v.mapping,
+        status,
+        why,
+    }
+}
+
+/// An error record from the guest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestError {
+    pub case: Option<String>,
+    #[serde(default)]
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// Everything one boot left behind that the judge reads. Reports store
+/// it as is (`report.json`), so `report merge` judges the same evidence
+/// again with the same rules.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Evidence {
+    pub outcome: Outcome,
+    /// The launcher's one-line account (panic line, timeout phase, ...).
+    pub detail: String,
+    /// `uname -r` from the guest's hello (the kernel booted to our PID 1).
+    pub guest_kernel: Option<String>,
+    pub plan: Option<Plan>,
+    pub cases: Vec<CaseResult>,
+    pub errors: Vec<GuestError>,
+    /// Setup steps that failed (`step: detail`).
+    pub setup_failed: Vec<String>,
+    pub splats: Vec<Splat>,
+    /// Signals the kernel config guarantees.
+    pub required: Vec<String>,
+    /// Expectations of the series variant (`fs/name` or `name`).
+    pub expect: BTreeMap<String, Mapping>,
+    /// For [`Outcome::BuildFailed`].
+    pub build_blame: Blame,
+}
+
+impl Evidence {
+    /// The evidence of a result stream (complete or partial).
+    pub fn from_stream(outcome: Outcome, detail: impl Into<String>, s: &Stream) -> Evidence {
+        Evidence {
+            outcome,
+            detail: detail.into(),
+            guest_kernel: s.hello().map(|(k, _)| k.to_owned()),
+            plan: s.plan().cloned(),
+            cases: s.cases().cloned().collect(),
+            errors: s.guest_errors(),
+            setup_failed: s.setup_failed(),
+            ..Evidence::default()
+        }
+    }
+
+    fn hello(&self) -> bool {
+        self.guest_kernel.is_some()
+    }
+}
+
+/// A finding about the run as a whole (not one case's verdict).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub class: Class,
+    pub what: String,
+}
+
+/// The judge's answer for one boot (or for repeats of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judgement {
+    pub class: Class,
+    pub cases: Vec<CaseJudgement>,
+    pub issues: Vec<Issue>,
+    /// Notes that do not change the class (allowed splats, skips).
+    pub notes: Vec<String>,
+}
+
+impl Judgement {
+    pub fn code(&self) -> i32 {
+        self.class.code()
+    }
+
+    /// One line: the class and what decided it, bad findings first.
+    pub fn why(&self) -> String {
+        let n = self.cases.len();
+        let passed = self
+            .cases
+            .iter()
+            .filter(|c| c.status == CaseStatus::Pass)
+            .count();
+        let skipped = self
+            .cases
+            .iter()
+            .filter(|c| c.status == CaseStatus::Skipped)
+            .count();
+        if self.class == Class::Good {
+            let mut s = format!("all {passed} cases as expected");
+            if skipped > 0 {
+                s += &format!(" ({skipped} skipped by the plan)");
+            }
+            return s;
+        }
+        let mut parts = Vec::new();
+        for class in [Class::Interrupted, Class::Bad, Class::CannotTest] {
+            for i in self.issues.iter().filter(|i| i.class == class) {
+                parts.push(i.what.clone());
+            }
+            let cases: Vec<String> = self
+                .cases
+                .iter()
+                .filter(|c| c.status.class() == class)
+                .map(|c| format!("{} {}", c.key(), c.status.word()))
+                .collect();
+            if !cases.is_empty() {
+                parts.push(cases.join(", "));
+            }
+        }
+        format!(
+            "{}: {} ({passed}/{n} cases passed)",
+            self.class.word(),
+            parts.join("; ")
+        )
+    }
+}
+
+fn issue(class: Class, what: impl Into<String>) -> Issue {
+    Issue {
+        class,
+        what: what.into(),
+    }
+}
+
+/// Judges one boot.
+pub fn judge(e: &Evidence) -> Judgement {
+    let mut issues = Vec::new();
+    let mut notes = Vec::new();
+    match e.outcome {
+        Outcome::Completed => {}
+        Outcome::Interrupted => issues.push(issue(Class::Interrupted, "interrupted")),
+        Outcome::BuildFailed => issues.push(match e.build_blame {
+            Blame::Series => issue(
+                Class::Bad,
+                format!("the series does not build on a base that does: {}", e.detail),
+            ),
+            Blame::Base => issue(Class::CannotTest, format!("cannot build: {}", e.detail)),
+        }),
+        Outcome::Panic if e.hello() => issues.push(issue(
+            Class::Bad,
+            format!("kernel died during the cases: {}", e.detail),
+        )),
+        Outcome::Panic => issues.push(issue(
+            Class::CannotTest,
+            format!("kernel died during boot: {}", e.detail),
+        )),
+        Outcome::Timeout | Outcome::ProtocolError | Outcome::QemuFailed => {
+            issues.push(issue(Class::CannotTest, e.detail.clone()))
+        }
+    }
+    for s in &e.splats {
+        let at = s.case.as_deref().unwrap_or("outside any case");
+        match &s.allowed {
+            Some(why) => notes.push(format!(
+                "known issue ({why}): {} at console line {} ({at})",
+                s.text, s.line
+            )),
+            None => issues.push(issue(
+                Class::Bad,
+                format!(
+                    "kernel {} at console line {} ({at}): {}",
+                    s.kind, s.line, s.text
+                ),
+            )),
+        }
+    }
+    for step in &e.setup_failed {
+        issues.push(issue(Class::CannotTest, format!("setup failed: {step}")));
+    }
+    for err in e.errors.iter().filter(|x| x.case.is_none()) {
+        issues.push(issue(Class::CannotTest, format!("guest: {}", err.message)));
+    }
+    let mut cases = Vec::new();
+    let ran = matches!(e.outcome, Outcome::Completed)
+        || e.hello() && !matches!(e.outcome, Outcome::BuildFailed);
+    if ran {
+        cases = judge_cases(e, &mut issues, &mut notes);
+    }
+    // A splat fails the case it fired in, whatever its verdict.
+    for s in e.splats.iter().filter(|s| s.allowed.is_none()) {
+        if let Some(c) = cases
+            .iter_mut()
+            .find(|c| s.case.as_deref() == Some(c.key().as_str()))
+        {
+            if c.status.class() != Class::Bad {
+                c.status = CaseStatus::Splat;
+                c.why = format!("kernel {} during the case: {}", s.kind, s.text);
+            }
+        }
+    }
+    if ran && e.outcome == Outcome::Completed && e.plan.as_ref().is_some_and(|p| p.cases.is_empty()) {
+        issues.push(issue(Class::CannotTest, "the plan has no case to run"));
+    }
+    let class = issues
+        .iter()
+        .map(|i| i.class)
+        .chain(cases.iter().map(|c| c.status.class()))
+        .max()
+        .unwrap_or(Class::Good);
+    let class = if e.outcome == Outcome::Completed || class != Class::Good {
+        class
+    } else {
+        Class::CannotTest
+    };
+    Judgement {
+        class,
+        cases,
+        issues,
+        notes,
+    }
+}
+
+/// Per-case judgements, completeness against the plan included.
+fn judge_cases(e: &Evidence, issues: &mut Vec<Issue>, notes: &mut Vec<String>) -> Vec<CaseJudgement> {
+    let mut out: Vec<CaseJudgement> = Vec::new();
+    let Some(plan) = &e.plan else {
+        issues.push(issue(
+            Class::CannotTest,
+            "the guest did not report its plan, so missing cases cannot be told",
+        ));
+        return e
+            .cases
+            .iter()
+            .map(|c| judge_case(c, &e.expect, &e.required))
+            .collect();
+    };
+    for p in &plan.cases {
+        let results: Vec<&CaseResult> = e
+            .cases
+            .iter()
+            .filter(|c| c.name == p.name && c.fs == p.fs)
+            .collect();
+        let errors: Vec<&GuestError> = e
+            .errors
+            .iter()
+            .filter(|x| x.case.as_deref() == Some(p.name.as_str()))
+            .collect();
+        let expected = expected(&e.expect, &p.name, &p.fs, p.expected);
+        let blank = |status, why: String| CaseJudgement {
+            name: p.name.clone(),
+            fs: p.fs.clone(),
+            expected,
+            verdict: Mapping::Unknown,
+            status,
+            why,
+        };
+        out.push(match (results.as_slice(), errors.as_slice()) {
+            ([c], []) => judge_case(c, &e.expect, &e.required),
+            ([], [x]) => match x.kind {
+                ErrorKind::Crashed => blank(CaseStatus::Crashed, x.message.clone()),
+                ErrorKind::NotRun => blank(CaseStatus::Missing, x.message.clone()),
+            },
+            ([], []) if e.outcome == Outcome::Completed => blank(
+                CaseStatus::Missing,
+                "planned, but no result came back".into(),
+            ),
+            ([], []) => blank(
+                CaseStatus::Missing,
+                format!("not reached: the run ended ({})", e.outcome),
+            ),
+            (r, x) => blank(
+                CaseStatus::Missing,
+                format!(
+                    "{} results and {} errors for one planned case: the stream cannot be trusted",
+                    r.len(),
+                    x.len()
+                ),
+            ),
+        });
+    }
+    for s in &plan.skipped {
+        notes.push(format!("{}/{} skipped: {}", s.fs, s.name, s.reason));
+        out.push(CaseJudgement {
+            name: s.name.clone(),
+            fs: s.fs.clone(),
+            expected: expected(&e.expect, &s.name, &s.fs, s.expected),
+            verdict: Mapping::Unknown,
+            status: CaseStatus::Skipped,
+            why: s.reason.clone(),
+        });
+    }
+    for c in &e.cases {
+        if !plan.cases.iter().any(|p| p.name == c.name && p.fs == c.fs) {
+            issues.push(issue(
+                Class::CannotTest,
+                format!("result for {}/{} which was not in the plan", c.fs, c.name),
+            ));
+        }
+    }
+    for x in &e.errors {
+        if let Some(name) = &x.case {
+            if !plan.cases.iter().any(|p| &p.name == name) {
+                let class = match x.kind {
+                    ErrorKind::Crashed => Class::Bad,
+                    ErrorKind::NotRun => Class::CannotTest,
+                };
+                issues.push(issue(class, format!("{name}: {}", x.message)));
+            }
+        }
+    }
+    out
+}
+
+/// Combines the judgements of repeated boots of one variant. A case whose
+/// verdict or status class differs between repeats is flaky: bad, unless
+/// `allow_flaky` (then noted, and good). A consistent case takes its worst
+/// repeat. Run-level issues of every repeat are kept.
+pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
+    let Some(first) = runs.first() else {
+        return Judgement {
+            class: Class::CannotTest,
+            cases: Vec::new(),
+            issues: vec![issue(Class::CannotTest, "no run")],
+            notes: Vec::new(),
+        };
+    };
+    if runs.len() == 1 {
+        return first.clone();
+    }
+    let mut issues = Vec::new();
+    let mut notes = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        issues.extend(r.issues.iter().map(|x| issue(x.class, format!("repeat {}: {}", i + 1, x.what))));
+        notes.extend(r.notes.iter().map(|n| format!("repeat {}: {n}", i + 1)));
+    }
+    let mut cases = Vec::new();
+    for c in &first.cases {
+        let all: Vec<&CaseJudgement> = runs
+            .iter()
+            .filter_map(|r| r.cases.iter().find(|x| x.key() == c.key()))
+            .collect();
+        let consistent = all.len() == runs.len()
+            && all
+                .iter()
+                .all(|x| x.verdict == c.verdict && x.status.class() == c.status.class());
+        if consistent {
+            // The worst repeat speaks for the case.
+            let worst = all
+                .iter()
+                .max_by_key(|x| x.status.class())
+                .copied()
+                .unwrap_or(c);
+            cases.push(worst.clone());
+            continue;
+        }
+        let each: Vec<String> = all
+            .iter()
+            .enumerate()
+            .map(|(i, x)| format!("repeat {}: {} {} ({})", i + 1, x.verdict, x.status.word(), x.why))
+            .collect();
+        let why = format!("verdict differs between repeats: {}", each.join("; "));
+        if allow_flaky {
+            notes.push(format!("{} flaky, allowed by --allow-flaky", c.key()));
+        }
+        cases.push(CaseJudgement {
+            status: CaseStatus::Flaky,
+            why,
+            ..c.clone()
+        });
+    }
+    let class = issues
+        .iter()
+        .map(|i| i.class)
+        .chain(cases.iter().map(|c| match c.status {
+            CaseStatus::Flaky if allow_flaky => Class::Good,
+            s => s.class(),
+        }))
+        .max()
+        .unwrap_or(Class::Good);
+    Judgement {
+        class,
+        cases,
+        issues,
+        notes,
+    }
+}
+
+/// The exit code of several variants (stock and a series' variants, or a
+/// bisect step's variants): the worst class wins; no variant at all is
+/// nothing tested.
+pub fn combine_variants(classes: &[Class]) -> Class {
+    classes.iter().copied().max().unwrap_or(Class::CannotTest)
+}
+
+/// The signals a kernel config guarantees: the option that provides each
+/// is set (`y`), and for PAGEMAP_SCAN the kernel is 6.7 or newer.
+pub fn required_signals(config: &BTreeMap<String, String>, version: (u32, u32)) -> Vec<String> {
+    let on = |o: &str| config.get(o).is_some_and(|v| v == "y");
+    let mut out = Vec::new();
+    if on("PTDUMP_DEBUGFS") {
+        out.push(signals::PTDUMP.to_owned());
+    }
+    if on("PROC_PAGE_MONITOR") && version >= (6, 7) {
+        out.push(signals::PAGEMAP_SCAN.to_owned());
+    }
+    if on("PROC_PAGE_MONITOR") {
+        out.push(signals::SMAPS.to_owned());
+    }
+    if on("FTRACE") && on("FS_DAX") && on("TRACING") {
+        out.push(signals::TRACE.to_owned());
+    }
+    out
+}
