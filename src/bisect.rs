@@ -14,12 +14,15 @@ use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
 use crate::exec::{self, Cmd};
 use crate::home::Home;
-use crate::runs::RunOptions;
-use crate::vm::{self, launch::Outcome};
+use crate::runs::{self, RunOptions};
+use crate::vm;
 use crate::{exit, kconfig, series, tree, ui};
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use daxkit_harness::judge::{self, Class};
+use daxkit_harness::protocol::Mapping;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Args)]
@@ -48,8 +51,23 @@ pub struct StepPlan {
     pub filesystems: Vec<String>,
     pub accel: String,
     pub timeout: u64,
+    /// The series' expectations (`fs/name` or `name`), if any.
+    #[serde(default)]
+    pub expect: BTreeMap<String, Mapping>,
+    /// (name, kernel parameters) of each way to boot; a step is bad if
+    /// any is. One plain boot without a series.
+    #[serde(default)]
+    pub variants: Vec<(String, Vec<String>)>,
+    #[serde(default = "one")]
+    pub repeat: u32,
+    #[serde(default)]
+    pub allow_flaky: bool,
     /// Where steps write `steps/<commit>.json` and their run folders.
     pub dir: PathBuf,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// One step's result, kept as evidence.
@@ -74,7 +92,7 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         .as_deref()
         .map(series::load)
         .transpose()?;
-    crate::runs::check_case_names(home, &a.runs.cases)?;
+    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
     let base = tree::resolve(home, &a.config.target, s.as_ref())?;
     let applied = apply::apply(home, &base, s.as_ref())?;
     let rev = |r: &str| resolve_rev(&base, &applied, r);
@@ -118,6 +136,13 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         filesystems: a.runs.filesystems.clone(),
         accel: format!("{:?}", a.runs.accel).to_lowercase(),
         timeout: a.runs.timeout,
+        expect: s.as_ref().map(|s| s.expect.clone()).unwrap_or_default(),
+        variants: runs::variants_of(s.as_ref())
+            .into_iter()
+            .map(|v| (v.label(s.as_ref()), v.append))
+            .collect(),
+        repeat: a.runs.repeat,
+        allow_flaky: a.runs.allow_flaky,
         dir: dir.clone(),
     };
     let plan_path = dir.join("bisect.json");
@@ -349,7 +374,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
         }
         Ok(k) => {
-            let runs = RunOptions {
+            let opts = RunOptions {
                 cases: plan.cases.clone(),
                 filesystems: plan.filesystems.clone(),
                 bench_mib: 0,
@@ -359,19 +384,51 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     _ => vm::accel::AccelArg::Auto,
                 },
                 timeout: plan.timeout,
+                repeat: plan.repeat,
+                allow_flaky: plan.allow_flaky,
             };
+            let variants = if plan.variants.is_empty() {
+                vec![("kernel".to_owned(), Vec::new())]
+            } else {
+                plan.variants.clone()
+            };
+            let rplan = opts.run_plan();
+            // A boot that cannot test is retried once before a skip.
             for attempt in 1..=2 {
-                let dir = step_dir.join(format!("boot-{attempt}"));
-                std::fs::create_dir_all(&dir)?;
-                let ex = vm::execute(&home, &runs.run_args(&k.bzimage, &[]), &dir)?;
-                result.code = ex.verdict.code;
-                result.why = ex.verdict.why.clone();
-                result.run_dir = Some(dir);
-                if matches!(ex.finished.outcome, Outcome::Interrupted) || exec::interrupted() {
+                let mut classes = Vec::new();
+                let mut whys = Vec::new();
+                for (name, append) in &variants {
+                    let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(name)));
+                    let v = runs::boot_variant(
+                        &home,
+                        &runs::Boot {
+                            name,
+                            commit,
+                            vm: opts.vm_args(&k.bzimage, append),
+                            plan: &rplan,
+                            watchdog: opts.watchdog(),
+                            expect: Some(&plan.expect),
+                            dir: &dir,
+                            repeat: opts.repeat,
+                            allow_flaky: opts.allow_flaky,
+                        },
+                    )?;
+                    let j = v.judgement();
+                    whys.push(format!("{name}: {}", j.why()));
+                    classes.push(j.class);
+                    result.run_dir = Some(dir);
+                    if j.class == Class::Interrupted || exec::interrupted() {
+                        break;
+                    }
+                }
+                let class = judge::combine_variants(&classes);
+                result.code = class.code();
+                result.why = whys.join("; ");
+                if class == Class::Interrupted || exec::interrupted() {
                     result.code = exit::INTERRUPTED;
                     break;
                 }
-                if result.code != exit::SKIP {
+                if class != Class::CannotTest {
                     break;
                 }
                 ui::note(format!("boot could not test ({}); retrying", result.why));

@@ -102,6 +102,12 @@ pub fn first_errors(log_text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// make itself failed: the kernel does not build (an outcome the
+/// workflows judge), as opposed to a missing tool or config (an error).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MakeFailed(pub String);
+
 /// Where a built kernel is kept, by config stamp (commit + fragments):
 /// switching between stock and patched reuses both without rebuilding.
 pub fn kernel_dir(home: &Home, stamp: &str) -> PathBuf {
@@ -203,13 +209,14 @@ pub fn build(
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let errors = first_errors(&text, 12);
         if let Some(f) = e.downcast_ref::<CommandFailed>() {
-            bail!(
+            return Err(MakeFailed(format!(
                 "kernel build failed after {:.0}s; first errors:\n{}\nlast lines:\n{}\nfull log: {}",
                 wall.as_secs_f64(),
                 errors.join("\n"),
                 exec::tail_of(&f.tail, 10),
                 log.display()
-            );
+            ))
+            .into());
         }
         return Err(e);
     }

@@ -8,10 +8,11 @@ use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
 use crate::exec::Cmd;
 use crate::home::Home;
-use crate::runs::RunOptions;
-use crate::{exit, kconfig, series, tree, ui, vm};
+use crate::runs::{self, RunOptions};
+use crate::{exit, kconfig, series, tree, ui};
 use anyhow::{bail, Result};
 use clap::Args;
+use daxkit_harness::judge::{self, Class};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -52,7 +53,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         bail!("check-series needs a SERIES");
     };
     let s = series::load(spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases)?;
+    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
     let base = tree::resolve(home, &a.config.target, Some(&s))?;
     // Applying all of it first names the first patch that does not apply.
     let applied = apply::apply(home, &base, Some(&s))?;
@@ -62,6 +63,8 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     let frags = kconfig::fragments(&a.config, Some(&s))?;
     let opts = BuildOptions::from_args(&a.config);
     let dir = home.new_run(&format!("check-{}", s.name))?;
+    let variants = runs::variants_of(Some(&s));
+    let plan = a.runs.run_plan();
     let mut rows = Vec::new();
     for (i, ((commit, subject), patch)) in applied.commits.iter().zip(&s.patches).enumerate() {
         ui::step(format!("patch {}/{} {subject}", i + 1, s.patches.len()));
@@ -93,11 +96,40 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             Ok(b) => {
                 row.build_ok = true;
                 if a.run {
-                    let run_dir = dir.join(format!("{:04}-run", i + 1));
-                    std::fs::create_dir_all(&run_dir)?;
-                    let ex = vm::execute(home, &a.runs.run_args(&b.bzimage, &[]), &run_dir)?;
-                    row.cases = Some(ex.verdict.code);
-                    row.note = ex.verdict.why;
+                    // Every variant of the series, judged against the
+                    // series' expectations; the patch is bad if any is.
+                    let mut classes = Vec::new();
+                    let mut notes = Vec::new();
+                    for v in &variants {
+                        let run_dir = dir.join(format!("{:04}-run-{}", i + 1, runs::slug(&v.name)));
+                        let name = v.label(Some(&s));
+                        let variant = runs::boot_variant(
+                            home,
+                            &runs::Boot {
+                                name: &name,
+                                commit,
+                                vm: a.runs.vm_args(&b.bzimage, &v.append),
+                                plan: &plan,
+                                watchdog: a.runs.watchdog(),
+                                expect: Some(&s.expect),
+                                dir: &run_dir,
+                                repeat: a.runs.repeat,
+                                allow_flaky: a.runs.allow_flaky,
+                            },
+                        )?;
+                        let j = variant.judgement();
+                        if j.class != Class::Good {
+                            notes.push(format!("{name}: {}", j.why()));
+                        }
+                        classes.push(j.class);
+                    }
+                    let class = judge::combine_variants(&classes);
+                    if class == Class::Interrupted {
+                        tree::checkout(home, &base, &applied.head)?;
+                        bail!("interrupted; worktree restored, folder {}", dir.display());
+                    }
+                    row.cases = Some(class.code());
+                    row.note = notes.join("; ");
                 }
             }
             Err(e) => row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned(),
@@ -111,11 +143,23 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     )?;
     print!("{}", table(&rows));
     println!("folder: {}", dir.display());
-    Ok(if rows.iter().all(PatchRow::ok) {
-        exit::GOOD
-    } else {
-        exit::BAD
-    })
+    // checkpatch and build failures are the series' (bad); the case runs
+    // are the judge's classes; the worst wins.
+    let classes: Vec<Class> = rows
+        .iter()
+        .map(|r| {
+            if !r.checkpatch_ok || !r.build_ok {
+                Class::Bad
+            } else {
+                match r.cases {
+                    Some(exit::BAD) => Class::Bad,
+                    Some(exit::SKIP) => Class::CannotTest,
+                    _ => Class::Good,
+                }
+            }
+        })
+        .collect();
+    Ok(judge::combine_variants(&classes).code())
 }
 
 /// The patch as a mail again, for checkpatch (which wants the message too).

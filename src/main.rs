@@ -27,12 +27,11 @@ use clap::Parser;
 /// Exit codes, shaped for `git bisect run`: 0 good, 1 bad, 125 cannot test,
 /// and anything above 127 aborts a bisect — which is what an error in
 /// daxkit itself (bad input, missing tool) should do.
+/// The constants are the judge's (`daxkit_harness::judge::exit`).
 pub mod exit {
-    pub const GOOD: i32 = 0;
-    pub const BAD: i32 = 1;
-    pub const SKIP: i32 = 125;
-    pub const ERROR: i32 = 128;
-    pub const INTERRUPTED: i32 = 130;
+    pub use daxkit_harness::judge::exit::{BAD, ERROR, GOOD, INTERRUPTED};
+    /// `git bisect run`'s "cannot test this commit".
+    pub const SKIP: i32 = daxkit_harness::judge::exit::CANNOT_TEST;
 }
 
 fn main() {

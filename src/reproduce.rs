@@ -11,13 +11,12 @@ use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
 use crate::home::{self, Home};
 use crate::report::model::{BaseInfo, Report, SeriesInfo, Variant, REPORT_FORMAT};
-use crate::runs::RunOptions;
+use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
-use crate::vm::{self, launch::Outcome};
-use crate::{exit, kconfig, tree, ui};
-use anyhow::{Context, Result};
+use crate::{kconfig, tree, ui};
+use anyhow::Result;
 use clap::Args;
-use std::collections::BTreeMap;
+use daxkit_harness::judge::Blame;
 use std::path::{Path, PathBuf};
 
 /// The series `reproduce` runs when none is named.
@@ -73,6 +72,8 @@ pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
 }
 
 /// Builds, boots and collects; returns the report and the run folder.
+/// A kernel that does not build is a variant's outcome; a missing tool,
+/// an unsatisfiable config or a bad series is an error (exit 128).
 pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     let spec = a
         .config
@@ -81,159 +82,120 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
         .clone()
         .unwrap_or_else(|| DEFAULT_SERIES.to_owned());
     let series = series::load(&spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases)?;
+    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
     let base = tree::resolve(home, &a.config.target, Some(&series))?;
     let out = home.new_run(&format!("reproduce-{}", series.name))?;
     ui::step(format!("reproduce {} → {}", series.name, out.display()));
     let opts = BuildOptions::from_args(&a.config);
 
-    // Stock: the default fragments only (the series' own options do not
-    // exist before it).
-    let stock_cfg = ConfigArgs {
-        fragments: a.config.fragments.clone(),
-        ..a.config.clone()
-    };
+    // Stock: the series' own fragments stay out (its options do not exist
+    // before it); the user's --fragment files apply to both kernels.
     let stock = apply::apply(home, &base, None)?;
-    let stock_frags = kconfig::fragments(&stock_cfg, None)?;
-    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"));
+    let stock_frags = kconfig::fragments(&a.config, None)?;
+    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
     let patched = apply::apply(home, &base, Some(&series))?;
     let frags = kconfig::fragments(&a.config, Some(&series))?;
-    let patched_kernel = build_into(home, &patched, &frags, &opts, &out.join("series"));
+    let patched_kernel = build_into(home, &patched, &frags, &opts, &out.join("series"))?;
 
-    let mut variants = vec![run_variant(
-        home,
-        "stock",
-        &stock,
-        stock_kernel,
-        &[],
-        &BTreeMap::new(),
-        &a.runs,
-        &out.join("stock"),
-    )?];
-    let specs = if series.variants.is_empty() {
-        vec![series::VariantSpec {
-            name: String::new(),
-            append: Vec::new(),
-        }]
-    } else {
-        series.variants.clone()
-    };
-    for v in &specs {
-        let name = if v.name.is_empty() {
-            series.name.clone()
-        } else {
-            format!("{} ({})", series.name, v.name)
+    let plan = a.runs.run_plan();
+    let boot =
+        |name: &str, applied: &Applied, kernel: &Path, append: &[String], expect, dir: &Path| {
+            runs::boot_variant(
+                home,
+                &runs::Boot {
+                    name,
+                    commit: &applied.head,
+                    vm: a.runs.vm_args(kernel, append),
+                    plan: &plan,
+                    watchdog: a.runs.watchdog(),
+                    expect,
+                    dir,
+                    repeat: a.runs.repeat,
+                    allow_flaky: a.runs.allow_flaky,
+                },
+            )
         };
-        let dir = out.join(format!("series-{}", slug(&v.name)));
-        variants.push(run_variant(
-            home,
-            &name,
-            &patched,
-            patched_kernel.clone(),
-            &v.append,
-            &series.expect,
-            &a.runs,
-            &dir,
-        )?);
+    let stock_dir = out.join("stock");
+    let mut variants = vec![match &stock_kernel {
+        Ok(k) => boot("stock", &stock, k, &[], None, &stock_dir)?,
+        Err(why) => runs::unbuilt_variant(
+            "stock",
+            &stock.head,
+            &[],
+            None,
+            &stock_dir,
+            why,
+            Blame::Base,
+        ),
+    }];
+    for v in runs::variants_of(Some(&series)) {
+        if interrupted(&variants) {
+            break;
+        }
+        let name = v.label(Some(&series));
+        let dir = out.join(format!("series-{}", runs::slug(&v.name)));
+        variants.push(match &patched_kernel {
+            Ok(k) => boot(&name, &patched, k, &v.append, Some(&series.expect), &dir)?,
+            // The series broke a base that builds: its fault. A base that
+            // does not build either cannot test the series.
+            Err(why) => runs::unbuilt_variant(
+                &name,
+                &patched.head,
+                &v.append,
+                Some(&series.expect),
+                &dir,
+                why,
+                if stock_kernel.is_ok() {
+                    Blame::Series
+                } else {
+                    Blame::Base
+                },
+            ),
+        });
+    }
+    if interrupted(&variants) {
+        anyhow::bail!("interrupted; QEMU stopped, run folder {}", out.display());
     }
     let report = make_report(&base, Some(&series), &patched, variants)?;
     Ok((report, out))
 }
 
+fn interrupted(variants: &[crate::report::model::Variant]) -> bool {
+    crate::exec::interrupted()
+        || variants
+            .iter()
+            .any(|v| v.judgement().class == daxkit_harness::judge::Class::Interrupted)
+}
+
 /// Configures and builds `applied`, keeping config and build log in
-/// `dir`. A build failure is an outcome of the variant, not an error.
+/// `dir`. `Ok(Err(why))` when make failed (an outcome of the variant);
+/// `Err` for daxkit's own or the host's failures (config, tools).
 pub fn build_into(
     home: &Home,
     applied: &Applied,
     frags: &[PathBuf],
     opts: &BuildOptions,
     dir: &Path,
-) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let cfg = kconfig::configure(home, applied, frags).map_err(|e| format!("{e:#}"))?;
+) -> Result<Result<PathBuf, String>> {
+    std::fs::create_dir_all(dir)?;
+    let cfg = kconfig::configure(home, applied, frags)?;
     let _ = std::fs::copy(&cfg.config, dir.join("config"));
-    let res = build::build(home, applied, &cfg.stamp, opts);
-    match res {
+    match build::build(home, applied, &cfg.stamp, opts) {
         Ok(b) => {
             let _ = std::fs::copy(&b.log, dir.join("build.log"));
-            Ok(b.bzimage)
+            Ok(Ok(b.bzimage))
         }
-        Err(e) => {
+        Err(e) if e.is::<build::MakeFailed>() && !crate::exec::interrupted() => {
             let log = home.build_dir(&applied.base.id).join("daxkit-build.log");
             let _ = std::fs::copy(&log, dir.join("build.log"));
-            Err(format!("{e:#}"))
+            ui::warn(format!(
+                "{}: build failed: {e:#}",
+                tree::short(&applied.head)
+            ));
+            Ok(Err(format!("{e:#}")))
         }
+        Err(e) => Err(e),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn run_variant(
-    home: &Home,
-    name: &str,
-    applied: &Applied,
-    kernel: Result<PathBuf, String>,
-    append: &[String],
-    expect: &BTreeMap<String, daxkit_harness::protocol::Mapping>,
-    runs: &RunOptions,
-    dir: &Path,
-) -> Result<Variant> {
-    std::fs::create_dir_all(dir)?;
-    let mut v = Variant {
-        name: name.to_owned(),
-        commit: applied.head.clone(),
-        append: append.to_vec(),
-        run_dir: dir.display().to_string(),
-        outcome: String::new(),
-        detail: String::new(),
-        exit_code: exit::GOOD,
-        guest_kernel: None,
-        accel: String::new(),
-        hello_s: None,
-        total_s: 0.0,
-        cases: Vec::new(),
-        expect: expect.clone(),
-        errors: Vec::new(),
-        bench: Vec::new(),
-    };
-    let kernel = match kernel {
-        Ok(k) => k,
-        Err(e) => {
-            ui::warn(format!("{name}: build failed: {e}"));
-            v.outcome = "build-failed".into();
-            v.detail = e.lines().next().unwrap_or("build failed").to_owned();
-            v.exit_code = exit::BAD;
-            return Ok(v);
-        }
-    };
-    ui::step(format!("{name}: booting {}", kernel.display()));
-    let ex = vm::execute(home, &runs.run_args(&kernel, append), dir)
-        .with_context(|| format!("running variant {name}"))?;
-    v.outcome = ex.finished.outcome.name().to_owned();
-    v.detail = ex.verdict.why.clone();
-    v.exit_code = ex.verdict.code;
-    v.accel = ex.accel.accel.name().to_owned();
-    v.hello_s = ex.finished.timings.hello.map(|d| d.as_secs_f64());
-    v.total_s = ex.finished.timings.total.as_secs_f64();
-    if let Some(s) = ex.finished.outcome.stream() {
-        v.guest_kernel = s.hello().map(|(k, _)| k.to_owned());
-        v.cases = s.cases().cloned().collect();
-        v.errors = s
-            .errors()
-            .map(|(c, m)| (c.map(str::to_owned), m.to_owned()))
-            .collect();
-        v.bench = s
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                daxkit_harness::protocol::Record::Bench(b) => Some(b.clone()),
-                _ => None,
-            })
-            .collect();
-    }
-    if matches!(ex.finished.outcome, Outcome::Interrupted) {
-        anyhow::bail!("interrupted; QEMU stopped, run folder {}", dir.display());
-    }
-    Ok(v)
 }
 
 pub fn make_report(
@@ -264,17 +226,4 @@ pub fn make_report(
         }),
         variants,
     })
-}
-
-fn slug(s: &str) -> String {
-    let s: String = s
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    if s.is_empty() {
-        "default".into()
-    } else {
-        s
-    }
 }

@@ -44,6 +44,15 @@ fn only_cases(keep: &dyn Fn(&str) -> bool) -> Value {
             .cloned()
             .collect();
         v["cases"] = Value::Array(cases);
+        // The guest of a split job plans only its own cases.
+        if let Some(plan) = v["plan"]["cases"].as_array() {
+            let planned: Vec<Value> = plan
+                .iter()
+                .filter(|c| keep(c["name"].as_str().unwrap()))
+                .cloned()
+                .collect();
+            v["plan"]["cases"] = Value::Array(planned);
+        }
     }
     r
 }
@@ -118,14 +127,14 @@ fn merge_joins_case_groups_and_writes_five_files() {
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert_eq!(
         summary.trim_end(),
-        "daxkit: dax-pmd v1 on 6.12.117: stock 15/15 as expected; \
-         +series (C) 13/15, (Rust) 10/15 (panic); \
+        "daxkit: dax-pmd v1 on 6.12.117: BAD (exit 1): stock 15/15; \
+         +series (C) 13/15 (bad), (Rust) 10/15 (bad: panic); \
          smaps now agrees with ptdump/pagemap on 14/15 (C), 10/10 (Rust); \
          PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.52x)"
     );
     assert!(stdout(&o).trim_end().ends_with(summary.trim_end()));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("| [ext4/hole-read](#ext4-hole-read) | PMD ✓ | PMD ✓ | — not run |"));
+    assert!(md.contains("| [ext4/hole-read](#ext4-hole-read) | PMD ✓ | PMD ✓ | — missing |"));
     let xml = std::fs::read_to_string(out.join("report.xml")).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
     assert_eq!(
@@ -199,7 +208,7 @@ fn merge_refuses_another_format_naming_the_file() {
     let file = old.join("report.json").display().to_string();
     assert!(
         err.contains(&format!(
-            "{file}: report format 0, but this daxkit reads format 1"
+            "{file}: report format 0, but this daxkit reads format 2"
         )),
         "{err}"
     );

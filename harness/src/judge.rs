@@ -245,7 +245,7 @@ pub fn judge_signals(sigs: &[Signal], required: &[String]) -> SignalVerdict {
         .iter()
         .filter_map(|s| match s.state() {
             SignalState::Failed => Some(format!("{} failed: {}", s.name, s.evidence)),
-            SignalState::Absent if required.iter().any(|r| *r == s.name) => Some(format!(
+            SignalState::Absent if required.contains(&s.name) => Some(format!(
                 "{} is guaranteed by the kernel config but absent: {}",
                 s.name, s.evidence
             )),
@@ -326,7 +326,7 @@ pub fn judge_signals(sigs: &[Signal], required: &[String]) -> SignalVerdict {
         if others.is_empty() {
             rule
         } else {
-            format!("{rule}; {} agree", others.join(", "))
+            format!("{rule}; corroborated by {}", others.join(", "))
         }
     };
     if agreeing.len() >= 2 {
@@ -402,7 +402,12 @@ impl CaseJudgement {
 
 /// The expectation for a case: `fs/name`, then `name` in the series'
 /// `expect`, else the guest's (stock kernel's) expectation.
-pub fn expected(expect: &BTreeMap<String, Mapping>, name: &str, fs: &str, stock: Mapping) -> Mapping {
+pub fn expected(
+    expect: &BTreeMap<String, Mapping>,
+    name: &str,
+    fs: &str,
+    stock: Mapping,
+) -> Mapping {
     expect
         .get(&format!("{fs}/{name}"))
         .or_else(|| expect.get(name))
@@ -572,7 +577,10 @@ pub fn judge(e: &Evidence) -> Judgement {
         Outcome::BuildFailed => issues.push(match e.build_blame {
             Blame::Series => issue(
                 Class::Bad,
-                format!("the series does not build on a base that does: {}", e.detail),
+                format!(
+                    "the series does not build on a base that does: {}",
+                    e.detail
+                ),
             ),
             Blame::Base => issue(Class::CannotTest, format!("cannot build: {}", e.detail)),
         }),
@@ -628,7 +636,8 @@ pub fn judge(e: &Evidence) -> Judgement {
             }
         }
     }
-    if ran && e.outcome == Outcome::Completed && e.plan.as_ref().is_some_and(|p| p.cases.is_empty()) {
+    if ran && e.outcome == Outcome::Completed && e.plan.as_ref().is_some_and(|p| p.cases.is_empty())
+    {
         issues.push(issue(Class::CannotTest, "the plan has no case to run"));
     }
     let class = issues
@@ -651,7 +660,11 @@ pub fn judge(e: &Evidence) -> Judgement {
 }
 
 /// Per-case judgements, completeness against the plan included.
-fn judge_cases(e: &Evidence, issues: &mut Vec<Issue>, notes: &mut Vec<String>) -> Vec<CaseJudgement> {
+fn judge_cases(
+    e: &Evidence,
+    issues: &mut Vec<Issue>,
+    notes: &mut Vec<String>,
+) -> Vec<CaseJudgement> {
     let mut out: Vec<CaseJudgement> = Vec::new();
     let Some(plan) = &e.plan else {
         issues.push(issue(
@@ -760,7 +773,11 @@ pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
     let mut issues = Vec::new();
     let mut notes = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        issues.extend(r.issues.iter().map(|x| issue(x.class, format!("repeat {}: {}", i + 1, x.what))));
+        issues.extend(
+            r.issues
+                .iter()
+                .map(|x| issue(x.class, format!("repeat {}: {}", i + 1, x.what))),
+        );
         notes.extend(r.notes.iter().map(|n| format!("repeat {}: {n}", i + 1)));
     }
     let mut cases = Vec::new();
@@ -786,7 +803,15 @@ pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
         let each: Vec<String> = all
             .iter()
             .enumerate()
-            .map(|(i, x)| format!("repeat {}: {} {} ({})", i + 1, x.verdict, x.status.word(), x.why))
+            .map(|(i, x)| {
+                format!(
+                    "repeat {}: {} {} ({})",
+                    i + 1,
+                    x.verdict,
+                    x.status.word(),
+                    x.why
+                )
+            })
             .collect();
         let why = format!("verdict differs between repeats: {}", each.join("; "));
         if allow_flaky {
@@ -840,4 +865,432 @@ pub fn required_signals(config: &BTreeMap<String, String>, version: (u32, u32)) 
         out.push(signals::TRACE.to_owned());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Planned, Skipped};
+    use crate::signals::{signal, silent, PAGEMAP_SCAN, PTDUMP, SMAPS, STATX, TRACE, VMSTAT};
+    use Mapping::*;
+
+    fn says(name: &str, m: Mapping) -> Signal {
+        signal(name, (Some(m), format!("{name} evidence")))
+    }
+    fn mute(name: &str) -> Signal {
+        signal(name, (None, "no data".into()))
+    }
+    fn absent(name: &str) -> Signal {
+        silent(
+            name,
+            SignalState::Absent,
+            "absent: not in this kernel".into(),
+        )
+    }
+    fn failed(name: &str) -> Signal {
+        silent(name, SignalState::Failed, "unavailable: EINVAL".into())
+    }
+
+    /// Every evidence rule, one row each: (signals, required, mapping,
+    /// status, a word of the rule).
+    #[test]
+    fn evidence_rules() {
+        let req = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        #[rustfmt::skip]
+        let rows: Vec<(Vec<Signal>, Vec<String>, Mapping, CaseStatus, &str)> = vec![
+            // Two page-table readers agree.
+            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)], req(&[]), Pmd, CaseStatus::Pass, "pagemap-scan and ptdump agree"),
+            (vec![says(PAGEMAP_SCAN, Pte), says(PTDUMP, Pte), says(TRACE, Pte), mute(SMAPS)], req(&[]), Pte, CaseStatus::Pass, "corroborated by trace"),
+            // One reader is not enough while the other is there but mute.
+            (vec![says(PAGEMAP_SCAN, Pmd), mute(PTDUMP), says(TRACE, Pmd)], req(&[]), Unknown, CaseStatus::CannotTell, "two page-table readers must agree"),
+            // The kernel lacks one (PAGEMAP_SCAN before 6.7): reduced rule, named.
+            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[]), Pmd, CaseStatus::Pass, "reduced rule: pagemap-scan absent"),
+            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), mute(TRACE)], req(&[]), Unknown, CaseStatus::CannotTell, "no other signal could"),
+            // ... unless the kernel config guarantees it.
+            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[PAGEMAP_SCAN]), Unknown, CaseStatus::SignalFailed, "guaranteed by the kernel config but absent"),
+            (vec![says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[PAGEMAP_SCAN]), Unknown, CaseStatus::SignalFailed, "was not read"),
+            // A signal that failed at run time is never dropped.
+            (vec![failed(TRACE), says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)], req(&[]), Unknown, CaseStatus::SignalFailed, "trace failed: unavailable: EINVAL"),
+            // Any disagreement between signals that could tell.
+            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "ptdump=PTE (ptdump evidence)"),
+            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(TRACE, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "trace=PTE"),
+            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(SMAPS, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "smaps=PTE"),
+            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(VMSTAT, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "vmstat=PTE"),
+            // vmstat's PTE means "some fallback": a mixed range has that too.
+            (vec![says(PAGEMAP_SCAN, Mixed), says(PTDUMP, Mixed), says(VMSTAT, Pte)], req(&[]), Mixed, CaseStatus::Pass, "corroborated by vmstat"),
+            // Not DAX at all: page cache, page tables not compared.
+            (vec![says(STATX, NotDax), says(PTDUMP, Pmd)], req(&[]), NotDax, CaseStatus::Pass, "STATX_ATTR_DAX not set"),
+            (vec![], req(&[]), Unknown, CaseStatus::CannotTell, "none was read"),
+            (vec![mute(PAGEMAP_SCAN), mute(PTDUMP), says(TRACE, Pmd)], req(&[]), Unknown, CaseStatus::CannotTell, "no page-table reader could tell"),
+        ];
+        for (i, (sigs, required, mapping, status, word)) in rows.into_iter().enumerate() {
+            let v = judge_signals(&sigs, &required);
+            assert_eq!((v.mapping, v.status), (mapping, status), "row {i}: {v:?}");
+            assert!(
+                v.rule.contains(word),
+                "row {i}: {:?} lacks {word:?}",
+                v.rule
+            );
+        }
+    }
+
+    /// Records from older guests carry no state: it is read from the
+    /// evidence prefix the probe always wrote.
+    #[test]
+    fn state_of_old_records() {
+        let old = |says, ev: &str| Signal {
+            name: TRACE.into(),
+            says,
+            evidence: ev.into(),
+            state: None,
+        };
+        assert_eq!(old(Some(Pmd), "x").state(), SignalState::Told);
+        assert_eq!(old(None, "unavailable: EIO").state(), SignalState::Failed);
+        assert_eq!(old(None, "absent: ENOTTY").state(), SignalState::Absent);
+        assert_eq!(old(None, "no event").state(), SignalState::CannotTell);
+    }
+
+    fn case(name: &str, expected: Mapping, got: Mapping) -> CaseResult {
+        CaseResult {
+            name: name.into(),
+            fs: "xfs".into(),
+            expected,
+            verdict: got,
+            signals: vec![says(PAGEMAP_SCAN, got), says(PTDUMP, got)],
+            disagreement: false,
+            duration_ms: 1,
+        }
+    }
+
+    fn planned(names: &[&str]) -> Plan {
+        Plan {
+            cases: names
+                .iter()
+                .map(|n| Planned {
+                    name: (*n).into(),
+                    fs: "xfs".into(),
+                    expected: Pmd,
+                })
+                .collect(),
+            skipped: vec![],
+        }
+    }
+
+    fn ev(names: &[&str], cases: Vec<CaseResult>) -> Evidence {
+        Evidence {
+            guest_kernel: Some("6.12.117".into()),
+            plan: Some(planned(names)),
+            cases,
+            ..Evidence::default()
+        }
+    }
+
+    fn splat(case: Option<&str>, allowed: Option<&str>) -> Splat {
+        Splat {
+            kind: "warning".into(),
+            line: 812,
+            text: "WARNING: CPU: 0 PID: 71 at fs/dax.c:1234 dax_iomap_pmd_fault+0x1/0x2".into(),
+            case: case.map(Into::into),
+            excerpt: "------------[ cut here ]------------".into(),
+            allowed: allowed.map(Into::into),
+        }
+    }
+
+    fn err(case: Option<&str>, kind: ErrorKind) -> GuestError {
+        GuestError {
+            case: case.map(Into::into),
+            kind,
+            message: "boom".into(),
+        }
+    }
+
+    /// Every run-level rule, one row each: (evidence, exit code, a word of
+    /// the one-line why).
+    #[test]
+    fn run_rules() {
+        let good = || ev(&["a", "b"], vec![case("a", Pmd, Pmd), case("b", Pmd, Pmd)]);
+        let with = |f: &dyn Fn(&mut Evidence)| {
+            let mut e = good();
+            f(&mut e);
+            e
+        };
+        let rows: Vec<(&str, Evidence, i32, &str)> = vec![
+            ("all as expected", good(), 0, "all 2 cases as expected"),
+            (
+                "mismatch",
+                ev(&["a"], vec![case("a", Pmd, Pte)]),
+                1,
+                "xfs/a mismatch",
+            ),
+            (
+                "series expectation by fs/name",
+                with(&|e| {
+                    e.expect.insert("xfs/a".into(), Pte);
+                }),
+                1,
+                "xfs/a mismatch",
+            ),
+            (
+                "series expectation by name",
+                with(&|e| {
+                    e.cases[1] = case("b", Pmd, Pte);
+                    e.expect.insert("b".into(), Pte);
+                }),
+                0,
+                "all 2",
+            ),
+            (
+                "planned case without a result",
+                with(&|e| {
+                    e.cases.pop();
+                }),
+                125,
+                "xfs/b missing",
+            ),
+            (
+                "a result twice",
+                with(&|e| e.cases.push(case("b", Pmd, Pmd))),
+                125,
+                "xfs/b missing",
+            ),
+            (
+                "a result that was not planned",
+                with(&|e| e.cases.push(case("c", Pmd, Pmd))),
+                125,
+                "xfs/c which was not in the plan",
+            ),
+            (
+                "no plan",
+                with(&|e| e.plan = None),
+                125,
+                "did not report its plan",
+            ),
+            (
+                "empty plan",
+                ev(&[], vec![]),
+                125,
+                "the plan has no case to run",
+            ),
+            (
+                "a case that crashed",
+                with(&|e| {
+                    e.cases.pop();
+                    e.errors.push(err(Some("b"), ErrorKind::Crashed));
+                }),
+                1,
+                "xfs/b crashed",
+            ),
+            (
+                "a case that could not run",
+                with(&|e| {
+                    e.cases.pop();
+                    e.errors.push(err(Some("b"), ErrorKind::NotRun));
+                }),
+                125,
+                "xfs/b missing",
+            ),
+            (
+                "a guest error outside any case",
+                with(&|e| e.errors.push(err(None, ErrorKind::Crashed))),
+                125,
+                "guest: boom",
+            ),
+            (
+                "a setup step failed",
+                with(&|e| e.setup_failed.push("mkfs dax-ext4: ENOSPC".into())),
+                125,
+                "setup failed: mkfs dax-ext4",
+            ),
+            (
+                "a splat during a case",
+                with(&|e| e.splats.push(splat(Some("xfs/b"), None))),
+                1,
+                "xfs/b splat",
+            ),
+            (
+                "a splat outside any case",
+                with(&|e| e.splats.push(splat(None, None))),
+                1,
+                "kernel warning at console line 812 (outside any case)",
+            ),
+            (
+                "a known issue",
+                with(&|e| e.splats.push(splat(Some("xfs/b"), Some("bug 1 (link)")))),
+                0,
+                "all 2",
+            ),
+            (
+                "bad beats cannot test",
+                with(&|e| {
+                    e.cases[0] = case("a", Pmd, Pte);
+                    e.cases.pop();
+                }),
+                1,
+                "xfs/a mismatch",
+            ),
+            (
+                "interrupted beats all",
+                with(&|e| {
+                    e.outcome = Outcome::Interrupted;
+                    e.cases[0] = case("a", Pmd, Pte);
+                }),
+                130,
+                "interrupted",
+            ),
+            (
+                "panic during boot",
+                Evidence {
+                    outcome: Outcome::Panic,
+                    detail: "Kernel panic - not syncing: VFS".into(),
+                    ..Evidence::default()
+                },
+                125,
+                "kernel died during boot",
+            ),
+            (
+                "panic during the cases",
+                with(&|e| {
+                    e.outcome = Outcome::Panic;
+                    e.cases.pop();
+                }),
+                1,
+                "kernel died during the cases",
+            ),
+            (
+                "timeout",
+                with(&|e| {
+                    e.outcome = Outcome::Timeout;
+                    e.detail = "timeout in cases (300 s)".into();
+                    e.cases.pop();
+                }),
+                125,
+                "timeout in cases",
+            ),
+            (
+                "QEMU failed",
+                Evidence {
+                    outcome: Outcome::QemuFailed,
+                    detail: "QEMU failed (exit 1)".into(),
+                    ..Evidence::default()
+                },
+                125,
+                "QEMU failed",
+            ),
+            (
+                "the series broke the build",
+                Evidence {
+                    outcome: Outcome::BuildFailed,
+                    detail: "fs/dax.c:1: error".into(),
+                    build_blame: Blame::Series,
+                    ..Evidence::default()
+                },
+                1,
+                "the series does not build",
+            ),
+            (
+                "the base does not build",
+                Evidence {
+                    outcome: Outcome::BuildFailed,
+                    detail: "fs/dax.c:1: error".into(),
+                    build_blame: Blame::Base,
+                    ..Evidence::default()
+                },
+                125,
+                "cannot build",
+            ),
+        ];
+        for (what, e, code, word) in rows {
+            let j = judge(&e);
+            assert_eq!(j.code(), code, "{what}: {}", j.why());
+            assert!(
+                j.why().contains(word),
+                "{what}: {:?} lacks {word:?}",
+                j.why()
+            );
+        }
+    }
+
+    #[test]
+    fn skipped_cases_have_their_own_status_and_exit_0() {
+        let mut e = ev(&["a"], vec![case("a", Pmd, Pmd)]);
+        e.plan.as_mut().unwrap().skipped.push(Skipped {
+            name: "d".into(),
+            fs: "xfs".into(),
+            expected: Pmd,
+            reason: "pmem mode memmap has no 4 KiB namespace".into(),
+        });
+        let j = judge(&e);
+        assert_eq!(j.code(), 0);
+        let d = j.cases.iter().find(|c| c.name == "d").unwrap();
+        assert_eq!(d.status, CaseStatus::Skipped);
+        assert!(j.why().contains("1 skipped by the plan"), "{}", j.why());
+        assert!(j.notes[0].contains("memmap"), "{:?}", j.notes);
+    }
+
+    #[test]
+    fn repeats_find_flaky_cases() {
+        let a = judge(&ev(
+            &["a", "b"],
+            vec![case("a", Pmd, Pmd), case("b", Pmd, Pmd)],
+        ));
+        let b = judge(&ev(
+            &["a", "b"],
+            vec![case("a", Pmd, Pmd), case("b", Pmd, Pte)],
+        ));
+        assert_eq!(combine_repeats(&[a.clone(), a.clone()], false).code(), 0);
+        let flaky = combine_repeats(&[a.clone(), b.clone()], false);
+        assert_eq!(flaky.code(), 1);
+        let fb = flaky.cases.iter().find(|c| c.name == "b").unwrap();
+        assert_eq!(fb.status, CaseStatus::Flaky);
+        assert!(
+            fb.why.contains("repeat 1: PMD pass") && fb.why.contains("repeat 2: PTE mismatch"),
+            "{}",
+            fb.why
+        );
+        let allowed = combine_repeats(&[a.clone(), b.clone()], true);
+        assert_eq!(allowed.code(), 0);
+        assert!(allowed.notes[0].contains("allowed by --allow-flaky"));
+        // Consistently bad is bad, not flaky.
+        assert_eq!(combine_repeats(&[b.clone(), b.clone()], true).code(), 1);
+        // A run-level problem in any repeat stays.
+        let timeout = judge(&Evidence {
+            outcome: Outcome::Timeout,
+            detail: "timeout in boot (60 s)".into(),
+            ..Evidence::default()
+        });
+        let j = combine_repeats(&[a.clone(), timeout], true);
+        assert_eq!(j.code(), 125, "{}", j.why());
+        assert!(j.why().contains("repeat 2: timeout in boot"), "{}", j.why());
+    }
+
+    #[test]
+    fn variants_combine_worst_first() {
+        use Class::*;
+        assert_eq!(combine_variants(&[]), CannotTest);
+        assert_eq!(combine_variants(&[Good, Good]).code(), 0);
+        assert_eq!(combine_variants(&[Good, CannotTest]).code(), 125);
+        assert_eq!(combine_variants(&[CannotTest, Bad, Good]).code(), 1);
+        assert_eq!(combine_variants(&[Bad, Interrupted]).code(), 130);
+    }
+
+    #[test]
+    fn required_signals_follow_the_config() {
+        let cfg: BTreeMap<String, String> = [
+            ("PTDUMP_DEBUGFS", "y"),
+            ("PROC_PAGE_MONITOR", "y"),
+            ("FTRACE", "y"),
+            ("TRACING", "y"),
+            ("FS_DAX", "y"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            required_signals(&cfg, (6, 12)),
+            [PTDUMP, PAGEMAP_SCAN, SMAPS, TRACE]
+        );
+        // PAGEMAP_SCAN is 6.7+.
+        assert_eq!(required_signals(&cfg, (6, 1)), [PTDUMP, SMAPS, TRACE]);
+        assert!(required_signals(&BTreeMap::new(), (6, 12)).is_empty());
+    }
 }

@@ -14,7 +14,7 @@ use crate::case::{Case, Env, Needs};
 use crate::fs::{self, FsType};
 use crate::pmem::{self, FsdaxPlan, Sysfs, SZ_2M, SZ_4K};
 use crate::protocol::{
-    CaseResult, ErrorKind, Fault, Mapping, Plan, PmemMode, Planned, Record, RunPlan, Skipped,
+    CaseResult, ErrorKind, Fault, Mapping, Plan, Planned, PmemMode, Record, RunPlan, Skipped,
 };
 use crate::report::Sink;
 use crate::{child, kmsg, sys};
@@ -714,7 +714,10 @@ mod tests {
         let p = select(&plan, &all).plan();
         assert_eq!(p.cases.len(), 3);
         assert_eq!(p.skipped.len(), 1);
-        assert_eq!((p.skipped[0].name.as_str(), p.skipped[0].fs.as_str()), ("d-4k", "xfs"));
+        assert_eq!(
+            (p.skipped[0].name.as_str(), p.skipped[0].fs.as_str()),
+            ("d-4k", "xfs")
+        );
         assert!(p.skipped[0].reason.contains("pmem mode memmap"), "{p:?}");
         // Asked for by name, it is an error.
         let named = RunPlan {

@@ -165,6 +165,7 @@ mod tests {
 
     #[test]
     fn expansion_has_programs_libraries_and_devices() {
+        crate::image::test_tools();
         let path = repo_manifest();
         let m = Manifest::load(&path).unwrap();
         let a = m.expand(path.parent().unwrap(), b"harness", false).unwrap();

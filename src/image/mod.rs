@@ -213,12 +213,28 @@ pub fn run_initrd(image: &Path, plan: &RunPlan, out: &Path) -> Result<()> {
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }
 
+/// What the image tests read from the host (the guest's mkfs tools and
+/// busybox, GNU cpio to check our archives): installed like daxkit
+/// installs them for a run, so the tests pass on a fresh machine too.
+#[cfg(test)]
+pub fn test_tools() {
+    static ONCE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = ONCE.lock().unwrap_or_else(|p| p.into_inner());
+    if !*done {
+        for t in ["cpio", "mkfs.xfs", "mkfs.ext4", "busybox"] {
+            crate::exec::require_tool(t).unwrap_or_else(|e| panic!("{e:#}"));
+        }
+        *done = true;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exec::Cmd;
 
     fn archive() -> cpio::Archive {
+        test_tools();
         let path = default_manifest();
         let m = manifest::Manifest::load(&path).unwrap();
         m.expand(path.parent().unwrap(), b"not really the harness", false)
@@ -227,6 +243,7 @@ mod tests {
 
     #[test]
     fn two_builds_give_the_same_bytes() {
+        test_tools();
         let home = tempfile::tempdir().unwrap();
         let (h1, h2) = (home.path().join("a"), home.path().join("b"));
         let i1 = store(&Home::at(&h1).unwrap(), &archive()).unwrap();
@@ -245,6 +262,7 @@ mod tests {
 
     #[test]
     fn different_content_different_key() {
+        test_tools();
         let home = tempfile::tempdir().unwrap();
         let home = Home::at(home.path()).unwrap();
         let mut a = archive();
@@ -266,6 +284,7 @@ mod tests {
     /// (gunzip the first member, then read the plain archive after it).
     #[test]
     fn run_initrd_carries_the_plan_after_the_image() {
+        test_tools();
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path().join("h")).unwrap();
         let image = store(&home, &archive()).unwrap();

@@ -7,8 +7,8 @@
 //! JSON (checked by `json::tests::committed_fixture_is_current`).
 
 use super::model::{BaseInfo, Report, SeriesInfo, Variant, REPORT_FORMAT};
-use daxkit_harness::protocol::{BenchResult, CaseResult, Mapping};
-use std::collections::BTreeMap;
+use daxkit_harness::judge::{Evidence, GuestError, Outcome};
+use daxkit_harness::protocol::{BenchResult, CaseResult, ErrorKind, Mapping, Plan, Planned};
 
 const STOCK_CASES: &str = include_str!("../../tests/fixtures/report/stock-6.12.117-cases.jsonl");
 
@@ -74,17 +74,40 @@ fn variant(name: &str, append: &[&str], cases: Vec<CaseResult>) -> Variant {
             "/root/.daxkit/runs/20261128T231500Z-{}",
             slug.to_lowercase()
         ),
-        outcome: "completed".into(),
-        detail: format!("{} cases as expected", cases.len()),
-        exit_code: 0,
-        guest_kernel: Some("6.12.117".into()),
+        run: Evidence {
+            outcome: Outcome::Completed,
+            guest_kernel: Some("6.12.117".into()),
+            plan: Some(plan_of(&cases)),
+            cases,
+            required: vec![
+                "ptdump".into(),
+                "pagemap-scan".into(),
+                "smaps".into(),
+                "trace".into(),
+            ],
+            ..Evidence::default()
+        },
+        repeats: Vec::new(),
+        allow_flaky: false,
         accel: "tcg".into(),
         hello_s: Some(1.9),
         total_s: 61.4,
-        cases,
-        expect: BTreeMap::new(),
-        errors: Vec::new(),
         bench: Vec::new(),
+    }
+}
+
+/// The plan a guest announces for these cases.
+pub fn plan_of(cases: &[CaseResult]) -> Plan {
+    Plan {
+        cases: cases
+            .iter()
+            .map(|c| Planned {
+                name: c.name.clone(),
+                fs: c.fs.clone(),
+                expected: c.expected,
+            })
+            .collect(),
+        skipped: Vec::new(),
     }
 }
 
@@ -137,9 +160,6 @@ pub fn report() -> Report {
     }
     let mut c = variant("dax-pmd (C)", &["dax_pmd_impl=c"], c_cases);
     c.commit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678".into();
-    c.outcome = "completed".into();
-    c.detail = "1 mismatched: xfs-pte-prefaulted/xfs: PMD (expected PTE)".into();
-    c.exit_code = 1;
     c.bench = bench(801.0, 329.6);
     c.total_s = 63.0;
 
@@ -151,16 +171,18 @@ pub fn report() -> Report {
     rust_cases.iter_mut().for_each(patched_smaps);
     let mut rust = variant("dax-pmd (Rust)", &["dax_pmd_impl=rust"], rust_cases);
     rust.commit = c.commit.clone();
-    rust.outcome = "panic".into();
-    rust.detail = "kernel died during the cases: BUG: unable to handle page fault for \
+    // The guest planned every case, then the kernel died part-way.
+    rust.run.plan = Some(plan_of(&stock_cases));
+    rust.run.outcome = Outcome::Panic;
+    rust.run.detail = "BUG: unable to handle page fault for \
                    address: ffffc90000a3f000 <dax_iomap_pmd_fault+0x1a2/0x6d0> & \u{1b}[0m"
         .into();
-    rust.exit_code = 1;
     rust.total_s = 34.2;
-    rust.errors = vec![(
-        Some("xfs-pte-prefaulted".into()),
-        "case process killed by signal 9 (SIGKILL) \"before its result\"".into(),
-    )];
+    rust.run.errors = vec![GuestError {
+        case: Some("xfs-pte-prefaulted".into()),
+        kind: ErrorKind::Crashed,
+        message: "case process killed by signal 9 (SIGKILL) \"before its result\"".into(),
+    }];
 
     Report {
         format: REPORT_FORMAT,

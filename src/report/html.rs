@@ -14,6 +14,7 @@
 use super::model::Report;
 use super::summary;
 use super::view::{self, BenchPair, Cell, REFERENCE_2016};
+use daxkit_harness::judge::Outcome;
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -145,13 +146,13 @@ fn variants(o: &mut String, r: &Report) {
             esc(&v.name),
             esc(view::short(&v.commit)),
             esc(&v.append.join(" ")),
-            if v.outcome == "completed" { "" } else { " failed" },
-            esc(&v.detail),
-            esc(&v.outcome),
+            if v.run.outcome == Outcome::Completed { "" } else { " failed" },
+            esc(&v.judgement().why()),
+            esc(v.run.outcome.name()),
             esc(&view::accel_label(v)),
             v.total_s,
-            if v.exit_code == 0 { "" } else { " failed" },
-            v.exit_code
+            if v.exit_code() == 0 { "" } else { " failed" },
+            v.exit_code()
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
@@ -185,7 +186,8 @@ fn results(o: &mut String, r: &Report) {
     }
     o.push_str(
         "</tbody>\n</table>\n<p class=\"note\">✓ as expected · ✗ verdict differs from the expectation · \
-         ⚠ the signals that could tell disagree · — not run</p>\n</section>\n",
+         ⚠ the signals that could tell disagree, or the verdict differs between repeats · \
+         ? not enough evidence (cannot test) · – skipped by the plan · — not run</p>\n</section>\n",
     );
 }
 
@@ -206,20 +208,35 @@ fn failures(o: &mut String, r: &Report) {
             esc(&v.name),
             esc(&v.name),
             esc(&why),
-            v.exit_code,
+            v.exit_code(),
             esc(&v.run_dir)
         );
-        if !v.errors.is_empty() {
+        if !v.run.errors.is_empty() {
             o.push_str("<ul>");
-            for (case, msg) in &v.errors {
+            for e in &v.run.errors {
                 let _ = write!(
                     o,
                     "<li>{}: <code>{}</code></li>",
-                    esc(case.as_deref().unwrap_or("guest")),
-                    esc(msg)
+                    esc(e.case.as_deref().unwrap_or("guest")),
+                    esc(&e.message)
                 );
             }
             o.push_str("</ul>");
+        }
+        for s in &v.run.splats {
+            let _ = write!(
+                o,
+                "<div class=\"splat\" data-kind=\"{}\"><p>kernel {} at console line {} ({}){}</p><pre>{}</pre></div>",
+                esc(&s.kind),
+                esc(&s.kind),
+                s.line,
+                esc(s.case.as_deref().unwrap_or("outside any case")),
+                s.allowed
+                    .as_deref()
+                    .map(|a| format!(" — known issue: {}", esc(a)))
+                    .unwrap_or_default(),
+                esc(&s.excerpt)
+            );
         }
         o.push_str("</li>\n");
     }
@@ -436,7 +453,10 @@ fn evidence(o: &mut String, r: &Report) {
         // Signal names in first-seen order across the variants.
         let mut names: Vec<&str> = Vec::new();
         for c in &cells {
-            if let Cell::Ran { case, .. } = c {
+            if let Cell::Judged {
+                case: Some(case), ..
+            } = c
+            {
                 for s in &case.signals {
                     if !names.contains(&s.name.as_str()) {
                         names.push(&s.name);
@@ -451,10 +471,12 @@ fn evidence(o: &mut String, r: &Report) {
         o.push_str("</tr></thead>\n<tbody>\n<tr><th scope=\"row\">verdict</th>");
         for c in &cells {
             let detail = match c {
-                Cell::Error(m) => format!("<br><code>{}</code>", esc(m)),
-                Cell::Ran { case, .. } => {
-                    format!(" <span class=\"note\">({} ms)</span>", case.duration_ms)
-                }
+                Cell::Judged { case, j } => format!(
+                    "{}<br><span class=\"note\">{}</span>",
+                    case.map(|c| format!(" <span class=\"note\">({} ms)</span>", c.duration_ms))
+                        .unwrap_or_default(),
+                    esc(&j.why)
+                ),
                 Cell::Missing => String::new(),
             };
             let _ = write!(
@@ -469,7 +491,9 @@ fn evidence(o: &mut String, r: &Report) {
             let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(name));
             for c in &cells {
                 let sig = match c {
-                    Cell::Ran { case, .. } => case.signals.iter().find(|s| s.name == name),
+                    Cell::Judged {
+                        case: Some(case), ..
+                    } => case.signals.iter().find(|s| s.name == name),
                     _ => None,
                 };
                 match sig {

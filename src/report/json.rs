@@ -52,13 +52,13 @@ mod tests {
 
     #[test]
     fn wrong_format_names_the_file_and_both_formats() {
-        let text = render(&fixture::report()).replacen("\"format\": 1", "\"format\": 7", 1);
+        let text = render(&fixture::report()).replacen("\"format\": 2", "\"format\": 7", 1);
         let err = format!("{:#}", parse(&text, "runs/a/report.json").unwrap_err());
         assert!(
             err.starts_with("runs/a/report.json: report format 7"),
             "{err}"
         );
-        assert!(err.contains("reads format 1"), "{err}");
+        assert!(err.contains("reads format 2"), "{err}");
     }
 
     #[test]
@@ -67,7 +67,7 @@ mod tests {
         assert_eq!(err, "x.json: not a daxkit report (no \"format\" field)");
         let err = format!("{:#}", parse("{", "x.json").unwrap_err());
         assert!(err.starts_with("x.json: not valid JSON"), "{err}");
-        let err = format!("{:#}", parse("{\"format\": 1}", "x.json").unwrap_err());
+        let err = format!("{:#}", parse("{\"format\": 2}", "x.json").unwrap_err());
         assert!(err.starts_with("x.json: malformed daxkit report"), "{err}");
     }
 

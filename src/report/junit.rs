@@ -8,8 +8,9 @@
 //! Written by hand: the format is small, and [`escape`] handles what XML
 //! 1.0 cannot carry (control characters from consoles) as well as markup.
 
-use super::model::{CaseStatus, Report, Variant};
+use super::model::Report;
 use super::view::{self, Cell};
+use daxkit_harness::judge::{CaseJudgement, CaseStatus, Class};
 use daxkit_harness::protocol::CaseResult;
 use std::fmt::Write;
 
@@ -62,14 +63,9 @@ pub fn evidence_lines(c: &CaseResult) -> Vec<String> {
         .collect()
 }
 
-fn failure_message(v: &Variant, c: &CaseResult, status: CaseStatus) -> String {
-    let head = match status {
-        CaseStatus::Mismatch => format!("got {}, expected {}", c.verdict, v.expected(c)),
-        CaseStatus::Disagree => format!("signals disagree (combined verdict {})", c.verdict),
-        CaseStatus::Unknown => format!("no signal could tell (expected {})", v.expected(c)),
-        CaseStatus::Pass => String::new(),
-    };
-    format!("{head}; {}", evidence_lines(c).join("; "))
+fn failure_message(j: &CaseJudgement, c: Option<&CaseResult>) -> String {
+    let ev = c.map(|c| evidence_lines(c).join("; ")).unwrap_or_default();
+    format!("{}: {}; {ev}", j.status.word(), j.why)
 }
 
 pub fn render(r: &Report) -> String {
@@ -83,49 +79,52 @@ pub fn render(r: &Report) -> String {
         for k in &keys {
             let name = escape(&k.label());
             match view::cell(v, k) {
-                Cell::Ran { case, status, .. } => {
+                Cell::Judged { case, j } => {
                     t += 1;
+                    let ms = case.map_or(0, |c| c.duration_ms);
                     let _ = writeln!(
                         body,
                         "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{}\">",
-                        secs(case.duration_ms)
+                        secs(ms)
                     );
-                    if status != CaseStatus::Pass {
-                        f += 1;
-                        let _ = writeln!(
-                            body,
-                            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                            view::status_word(status),
-                            escape(&failure_message(v, case, status)),
-                            escape_body(&evidence_lines(case).join("\n"))
-                        );
+                    let ev = case
+                        .map(|c| evidence_lines(c).join("\n"))
+                        .unwrap_or_default();
+                    match j.status.class() {
+                        _ if j.status == CaseStatus::Skipped => {
+                            s += 1;
+                            let _ =
+                                writeln!(body, "      <skipped message=\"{}\"/>", escape(&j.why));
+                        }
+                        Class::Bad => {
+                            f += 1;
+                            let _ = writeln!(
+                                body,
+                                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                                j.status.word(),
+                                escape(&failure_message(&j, case)),
+                                escape_body(&ev)
+                            );
+                        }
+                        Class::CannotTest | Class::Interrupted => {
+                            e += 1;
+                            let _ = writeln!(
+                                body,
+                                "      <error type=\"{}\" message=\"{}\">{}</error>",
+                                j.status.word(),
+                                escape(&failure_message(&j, case)),
+                                escape_body(&ev)
+                            );
+                        }
+                        Class::Good => {}
                     }
                     let _ = writeln!(
                         body,
-                        "      <system-out>verdict {} (expected {})\n{}</system-out>\n    </testcase>",
-                        case.verdict,
-                        v.expected(case),
-                        escape_body(&evidence_lines(case).join("\n"))
-                    );
-                }
-                Cell::Error(msg) => {
-                    t += 1;
-                    e += 1;
-                    let _ = writeln!(
-                        body,
-                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      \
-                         <error type=\"case-error\" message=\"{}\"/>\n    </testcase>",
-                        escape(msg)
-                    );
-                }
-                Cell::Missing if v.outcome != "completed" => {
-                    t += 1;
-                    s += 1;
-                    let _ = writeln!(
-                        body,
-                        "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      \
-                         <skipped message=\"not reached: run ended with {}\"/>\n    </testcase>",
-                        escape(&v.outcome)
+                        "      <system-out>verdict {} (expected {}): {}\n{}</system-out>\n    </testcase>",
+                        j.verdict,
+                        j.expected,
+                        escape_body(&j.why),
+                        escape_body(&ev)
                     );
                 }
                 Cell::Missing => {}
@@ -137,12 +136,20 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 body,
                 "    <testcase classname=\"{class}\" name=\"run\" time=\"{:.3}\">\n      \
-                 <error type=\"{}\" message=\"{}\">exit code {}; run folder {}</error>\n    </testcase>",
+                 <error type=\"{}\" message=\"{}\">exit code {}; run folder {}\n{}</error>\n    </testcase>",
                 v.total_s,
-                escape(&v.outcome),
+                escape(v.run.outcome.name()),
                 escape(&why),
-                v.exit_code,
-                escape(&v.run_dir)
+                v.exit_code(),
+                escape(&v.run_dir),
+                escape_body(
+                    &v.run
+                        .splats
+                        .iter()
+                        .map(|s| format!("kernel {} at console line {}:\n{}", s.kind, s.line, s.excerpt))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
             );
         }
         let _ = write!(
@@ -155,10 +162,13 @@ pub fn render(r: &Report) -> String {
         let props = [
             ("commit", v.commit.clone()),
             ("append", v.append.join(" ")),
-            ("guest_kernel", v.guest_kernel.clone().unwrap_or_default()),
+            (
+                "guest_kernel",
+                v.run.guest_kernel.clone().unwrap_or_default(),
+            ),
             ("accel", v.accel.clone()),
-            ("outcome", v.outcome.clone()),
-            ("exit_code", v.exit_code.to_string()),
+            ("outcome", v.run.outcome.name().to_owned()),
+            ("exit_code", v.exit_code().to_string()),
             ("run_dir", v.run_dir.clone()),
         ];
         for (k, val) in props {
@@ -264,7 +274,9 @@ mod tests {
         assert_eq!(mism.attribute("type"), Some("mismatch"));
         let msg = mism.attribute("message").unwrap();
         assert!(
-            msg.starts_with("got PMD, expected PTE; trace: PMD"),
+            msg.starts_with(
+                "mismatch: got PMD, expected PTE: page-table readers pagemap-scan and ptdump agree"
+            ),
             "{msg}"
         );
         assert!(msg.contains("ptdump: PMD — 0x00007fc887800000"), "{msg}");
@@ -275,7 +287,8 @@ mod tests {
             msg.contains("<bogus: counted before fallback> & more"),
             "{msg}"
         );
-        // Rust: the panic is a run-level error, the unreached cases skipped.
+        // Rust: the panic is a run-level error, the crashed case a failure,
+        // the planned but unreached cases errors (missing: cannot test).
         let rust = cases(&suites[2]);
         let run = rust
             .iter()
@@ -284,8 +297,10 @@ mod tests {
         let err = run.children().find(|n| n.has_tag_name("error")).unwrap();
         assert_eq!(err.attribute("type"), Some("panic"));
         assert!(err.attribute("message").unwrap().contains("\\u{1b}[0m"));
-        assert_eq!(suites[2].attribute("errors"), Some("2"));
-        assert_eq!(suites[2].attribute("skipped"), Some("4"));
+        // 15 planned: 10 passed, 1 crashed, 4 missing; plus the run.
+        assert_eq!(suites[2].attribute("failures"), Some("1"));
+        assert_eq!(suites[2].attribute("errors"), Some("5"));
+        assert_eq!(suites[2].attribute("skipped"), Some("0"));
         assert_eq!(rust.len(), 15 + 1);
         assert_eq!(root.attribute("tests"), Some("46"));
         assert_eq!(

@@ -77,10 +77,10 @@ pub fn render(r: &Report) -> String {
         } else {
             code(&v.append.join(" ")).replace('|', "\\|")
         };
-        let outcome = if v.outcome == "completed" {
+        let outcome = if v.run.outcome == daxkit_harness::judge::Outcome::Completed {
             "completed".to_owned()
         } else {
-            format!("**{}**", cell(&v.outcome))
+            format!("**{}**", cell(v.run.outcome.name()))
         };
         let _ = writeln!(
             o,
@@ -91,7 +91,7 @@ pub fn render(r: &Report) -> String {
             outcome,
             cell(&view::accel_label(v)),
             v.total_s,
-            v.exit_code
+            v.exit_code()
         );
     }
     o.push('\n');
@@ -125,15 +125,33 @@ pub fn render(r: &Report) -> String {
                 "- **{}**: {} (exit {}; run folder {})",
                 v.name,
                 code(&why),
-                v.exit_code,
+                v.exit_code(),
                 code(&v.run_dir)
             );
-            for (case, msg) in &v.errors {
+            for e in &v.run.errors {
                 let _ = writeln!(
                     o,
                     "  - {}: {}",
-                    case.as_deref().unwrap_or("guest"),
-                    code(msg)
+                    e.case.as_deref().unwrap_or("guest"),
+                    code(&e.message)
+                );
+            }
+            for s in &v.run.splats {
+                let _ = writeln!(
+                    o,
+                    "  - kernel {} at console line {} ({}){}:\n\n    ```\n{}\n    ```",
+                    s.kind,
+                    s.line,
+                    s.case.as_deref().unwrap_or("outside any case"),
+                    s.allowed
+                        .as_deref()
+                        .map(|a| format!(", known issue: {a}"))
+                        .unwrap_or_default(),
+                    s.excerpt
+                        .lines()
+                        .map(|l| format!("    {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 );
             }
         }
@@ -157,15 +175,18 @@ pub fn render(r: &Report) -> String {
         );
         for v in &r.variants {
             match view::cell(v, k) {
-                Cell::Ran { case, expected, .. } => {
+                Cell::Judged { case, j } => {
                     let _ = writeln!(
                         o,
-                        "**{}**: {} (expected {expected}, {} ms)\n",
+                        "**{}**: {} (expected {}{}) — {}\n",
                         v.name,
                         view::cell(v, k).text(),
-                        case.duration_ms
+                        j.expected,
+                        case.map(|c| format!(", {} ms", c.duration_ms))
+                            .unwrap_or_default(),
+                        j.why
                     );
-                    for s in &case.signals {
+                    for s in case.iter().flat_map(|c| &c.signals) {
                         let _ = writeln!(
                             o,
                             "- {}: {} — {}",
@@ -175,9 +196,6 @@ pub fn render(r: &Report) -> String {
                         );
                     }
                     o.push('\n');
-                }
-                Cell::Error(msg) => {
-                    let _ = writeln!(o, "**{}**: error — {}\n", v.name, code(msg));
                 }
                 Cell::Missing => {
                     let _ = writeln!(o, "**{}**: not run\n", v.name);
@@ -271,9 +289,9 @@ mod tests {
             "| [xfs/pte-prefaulted](#xfs-pte-prefaulted) | PTE ✓ | PMD ✗ (expected PTE) | error ✗ |"
         ));
         assert!(md.contains(
-            "| [xfs/colour-mismatch](#xfs-colour-mismatch) | PTE ✓ | PTE ⚠ signals disagree | PTE ✓ |"
+            "| [xfs/colour-mismatch](#xfs-colour-mismatch) | PTE ✓ | ⚠ signals disagree | PTE ✓ |"
         ));
-        assert!(md.contains("| [ext4/hole-read](#ext4-hole-read) | PMD ✓ | PMD ✓ | — not run |"));
+        assert!(md.contains("| [ext4/hole-read](#ext4-hole-read) | PMD ✓ | PMD ✓ | — missing |"));
         assert!(md.contains(
             "| stock | TCG | 812.5 | 338.5 | 2461538 | 11540 | 128 | 65536 | **2.40x** |"
         ));

@@ -10,8 +10,8 @@
 use super::json;
 use super::model::{Report, Variant, REPORT_FORMAT};
 use super::view::CaseKey;
-use crate::exit;
 use anyhow::{bail, Result};
+use daxkit_harness::judge::{Evidence, Outcome};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -28,7 +28,7 @@ struct Group {
 }
 
 fn cases(v: &Variant) -> BTreeSet<CaseKey> {
-    v.cases.iter().map(CaseKey::of).collect()
+    v.run.cases.iter().map(CaseKey::of).collect()
 }
 
 /// Same kernel, same command line, disjoint cases: one run split in parts.
@@ -37,21 +37,6 @@ fn joinable(a: &Variant, b: &Variant) -> bool {
         && a.commit == b.commit
         && a.append == b.append
         && cases(a).is_disjoint(&cases(b))
-}
-
-/// Exit codes combined: bad wins over cannot-test wins over good.
-fn worst(a: i32, b: i32) -> i32 {
-    let rank = |c: i32| match c {
-        exit::GOOD => 0,
-        exit::SKIP => 2,
-        exit::BAD => 3,
-        _ => 1,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
 }
 
 fn join_text(a: &str, b: &str, sep: &str) -> String {
@@ -64,27 +49,58 @@ fn join_text(a: &str, b: &str, sep: &str) -> String {
     }
 }
 
+/// Joins the evidence of two parts of one run: plans, results, errors
+/// and splats add up; a part that did not complete makes the whole not
+/// complete. The judge then sees the whole run as if it had been one.
+fn join_evidence(into: &mut Evidence, e: Evidence) {
+    if into.outcome == Outcome::Completed && e.outcome != Outcome::Completed {
+        into.outcome = e.outcome;
+        into.build_blame = e.build_blame;
+    }
+    into.detail = join_text(&into.detail, &e.detail, "; ");
+    if into.guest_kernel.is_none() {
+        into.guest_kernel = e.guest_kernel;
+    }
+    into.plan = match (into.plan.take(), e.plan) {
+        (Some(mut a), Some(b)) => {
+            a.cases.extend(b.cases);
+            a.skipped.extend(b.skipped);
+            Some(a)
+        }
+        // A part without a plan leaves the whole without one.
+        _ => None,
+    };
+    into.cases.extend(e.cases);
+    into.errors.extend(e.errors);
+    into.setup_failed.extend(e.setup_failed);
+    into.splats.extend(e.splats);
+    for r in e.required {
+        if !into.required.contains(&r) {
+            into.required.push(r);
+        }
+    }
+    for (k, m) in e.expect {
+        into.expect.entry(k).or_insert(m);
+    }
+}
+
 fn join(into: &mut Variant, v: Variant) {
     into.run_dir = join_text(&into.run_dir, &v.run_dir, " + ");
-    if into.outcome == "completed" && v.outcome != "completed" {
-        into.outcome = v.outcome;
+    join_evidence(&mut into.run, v.run);
+    let mut more = v.repeats.into_iter();
+    for r in into.repeats.iter_mut() {
+        if let Some(e) = more.next() {
+            join_evidence(r, e);
+        }
     }
-    into.detail = join_text(&into.detail, &v.detail, "; ");
-    into.exit_code = worst(into.exit_code, v.exit_code);
-    if into.guest_kernel.is_none() {
-        into.guest_kernel = v.guest_kernel;
-    }
+    into.repeats.extend(more);
+    into.allow_flaky &= v.allow_flaky;
     into.accel = join_text(&into.accel, &v.accel, "/");
     into.hello_s = match (into.hello_s, v.hello_s) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
     into.total_s += v.total_s;
-    into.cases.extend(v.cases);
-    for (k, m) in v.expect {
-        into.expect.entry(k).or_insert(m);
-    }
-    into.errors.extend(v.errors);
     // One benchmark per kernel is enough; a second would only be a repeat.
     if into.bench.is_empty() {
         into.bench = v.bench;
@@ -149,7 +165,7 @@ fn labels_for_clashes(groups: &[Group]) -> Vec<(usize, String)> {
     for idx in by_name.values().filter(|v| v.len() > 1) {
         let kernels: Vec<Option<&String>> = idx
             .iter()
-            .map(|&i| groups[i].variant.guest_kernel.as_ref())
+            .map(|&i| groups[i].variant.run.guest_kernel.as_ref())
             .collect();
         let distinct: BTreeSet<_> = kernels.iter().collect();
         let by_kernel = distinct.len() == kernels.len() && kernels.iter().all(Option::is_some);
@@ -157,7 +173,7 @@ fn labels_for_clashes(groups: &[Group]) -> Vec<(usize, String)> {
             .iter()
             .map(|&i| {
                 let g = &groups[i];
-                match (&g.variant.guest_kernel, by_kernel) {
+                match (&g.variant.run.guest_kernel, by_kernel) {
                     (Some(k), true) => k.clone(),
                     _ => sources_label(&g.sources),
                 }
@@ -270,13 +286,23 @@ mod tests {
     fn split(r: &Report, take: impl Fn(usize) -> bool) -> Report {
         let mut r = r.clone();
         for v in &mut r.variants {
-            v.cases = v
+            v.run.cases = v
+                .run
                 .cases
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| take(*i))
                 .map(|(_, c)| c.clone())
                 .collect();
+            if let Some(p) = &mut v.run.plan {
+                p.cases = p
+                    .cases
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| take(*i))
+                    .map(|(_, c)| c.clone())
+                    .collect();
+            }
         }
         r
     }
@@ -297,9 +323,16 @@ mod tests {
         let names: Vec<&str> = m.variants.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["stock", "dax-pmd (C)", "dax-pmd (Rust)"]);
         for (got, want) in m.variants.iter().zip(&full.variants) {
-            assert_eq!(got.cases, want.cases, "{}", got.name);
+            assert_eq!(got.run.cases, want.run.cases, "{}", got.name);
+            assert_eq!(got.run.plan, want.run.plan, "{}", got.name);
             assert_eq!(got.bench, want.bench);
-            assert_eq!(got.outcome, want.outcome);
+            assert_eq!(got.run.outcome, want.run.outcome);
+            assert_eq!(
+                got.judgement().class,
+                want.judgement().class,
+                "{}",
+                got.name
+            );
         }
         assert_eq!(m.variants[0].total_s, 2.0 * full.variants[0].total_s);
         assert_eq!(m.variants[0].run_dir, full.variants[0].run_dir);
@@ -368,19 +401,11 @@ mod tests {
         let mut b = fixture::report();
         for v in &mut b.variants {
             v.commit = format!("61{}", &v.commit[2..]);
-            v.guest_kernel = Some("6.1.119".into());
+            v.run.guest_kernel = Some("6.1.119".into());
         }
         let m = merge(vec![input("a", a), input("b", b)], "x".into()).unwrap();
         assert_eq!(m.variants[0].name, "stock [6.12.117]");
         assert_eq!(m.variants[3].name, "stock [6.1.119]");
-    }
-
-    #[test]
-    fn worst_exit_code_wins() {
-        assert_eq!(worst(0, 125), 125);
-        assert_eq!(worst(125, 1), 1);
-        assert_eq!(worst(1, 125), 1);
-        assert_eq!(worst(0, 0), 0);
     }
 
     #[test]

@@ -161,12 +161,12 @@ mod tests {
         let mut r = fixture::report();
         r.variants.truncate(1);
         let v = &mut r.variants[0];
-        v.outcome = "build-failed".into();
-        v.detail = "make bzImage failed: fs/dax.c:1234: error: expected ';'".into();
-        v.exit_code = crate::exit::SKIP;
-        v.cases.clear();
+        v.run = daxkit_harness::judge::Evidence {
+            outcome: daxkit_harness::judge::Outcome::BuildFailed,
+            detail: "make bzImage failed: fs/dax.c:1234: error: expected ';'".into(),
+            ..Default::default()
+        };
         v.bench.clear();
-        v.guest_kernel = None;
         for r in [
             r.clone(),
             Report {
@@ -183,16 +183,20 @@ mod tests {
             assert_eq!(json::parse(&json::render(&r), "mem").unwrap(), r);
         }
         let xml = junit::render(&fixture_build_failed());
-        assert!(xml
-            .contains("<error type=\"build-failed\" message=\"build-failed: make bzImage failed"));
+        assert!(
+            xml.contains("<error type=\"build-failed\" message=\"cannot test: cannot build: make bzImage failed"),
+            "{xml}"
+        );
     }
 
     fn fixture_build_failed() -> Report {
         let mut r = fixture::report();
         r.variants.truncate(1);
-        r.variants[0].outcome = "build-failed".into();
-        r.variants[0].detail = "make bzImage failed".into();
-        r.variants[0].cases.clear();
+        r.variants[0].run = daxkit_harness::judge::Evidence {
+            outcome: daxkit_harness::judge::Outcome::BuildFailed,
+            detail: "make bzImage failed".into(),
+            ..Default::default()
+        };
         r
     }
 }

@@ -3,12 +3,12 @@
 //! summary) reads. Renderers never look at run folders; this is the whole
 //! contract between running and reporting.
 
-use daxkit_harness::protocol::{BenchResult, CaseResult, Mapping};
+use daxkit_harness::judge::{self, Class, Evidence, Judgement};
+use daxkit_harness::protocol::BenchResult;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Bumped on incompatible changes; `report merge` refuses other versions.
-pub const REPORT_FORMAT: u32 = 1;
+pub const REPORT_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -51,89 +51,47 @@ pub struct Variant {
     pub append: Vec<String>,
     /// The run folder: console.log, results.jsonl, build log, config.
     pub run_dir: String,
-    /// `completed`, `panic`, `timeout`, `protocol-error`, `qemu-failed`,
-    /// `build-failed`, `interrupted`.
-    pub outcome: String,
-    /// One line: why the run got its exit code.
-    pub detail: String,
-    /// 0 good, 1 bad, 125 cannot test.
-    pub exit_code: i32,
-    /// `uname -r` from the guest's hello.
-    pub guest_kernel: Option<String>,
+    /// What the (first) boot left behind: outcome, plan, cases, errors,
+    /// splats, expectations. The verdict is never stored; it is the
+    /// judge's, from this evidence, every time it is read.
+    #[serde(flatten)]
+    pub run: Evidence,
+    /// Further boots of the same kernel (`--repeat N`), in order.
+    #[serde(default)]
+    pub repeats: Vec<Evidence>,
+    /// `--allow-flaky`: a case whose verdict differs between repeats is
+    /// reported, and does not fail the variant.
+    #[serde(default)]
+    pub allow_flaky: bool,
     pub accel: String,
     pub hello_s: Option<f64>,
     pub total_s: f64,
-    pub cases: Vec<CaseResult>,
-    /// Expected mapping per case name for this variant, where it differs
-    /// from the guest's stock expectation (from series.yaml `expect`).
-    pub expect: BTreeMap<String, Mapping>,
-    /// (case, message) error records from the guest.
-    pub errors: Vec<(Option<String>, String)>,
     pub bench: Vec<BenchResult>,
 }
 
-/// How one case came out in one variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CaseStatus {
-    /// Verdict as expected and the signals agree.
-    Pass,
-    /// Verdict differs from the expectation.
-    Mismatch,
-    /// The signals that could tell disagree with each other.
-    Disagree,
-    /// No signal could tell.
-    Unknown,
-}
-
 impl Variant {
-    /// The expectation for `case` in this variant: `fs/name`, then
-    /// `name` in [`Variant::expect`], else the guest's stock expectation.
-    pub fn expected(&self, case: &CaseResult) -> Mapping {
-        self.expect
-            .get(&format!("{}/{}", case.fs, case.name))
-            .or_else(|| self.expect.get(&case.name))
-            .copied()
-            .unwrap_or(case.expected)
+    /// The judge's verdict on every boot of this variant.
+    pub fn judgement(&self) -> Judgement {
+        let mut all = vec![judge::judge(&self.run)];
+        all.extend(self.repeats.iter().map(judge::judge));
+        judge::combine_repeats(&all, self.allow_flaky)
     }
 
-    pub fn status(&self, case: &CaseResult) -> CaseStatus {
-        if case.disagreement {
-            CaseStatus::Disagree
-        } else if case.verdict == Mapping::Unknown {
-            CaseStatus::Unknown
-        } else if case.verdict == self.expected(case) {
-            CaseStatus::Pass
-        } else {
-            CaseStatus::Mismatch
-        }
+    pub fn exit_code(&self) -> i32 {
+        self.judgement().code()
     }
 
-    /// Good when the run completed and every case passed.
     pub fn good(&self) -> bool {
-        self.outcome == "completed"
-            && self.errors.is_empty()
-            && self
-                .cases
-                .iter()
-                .all(|c| self.status(c) == CaseStatus::Pass)
+        self.judgement().class == Class::Good
     }
 }
 
 impl Report {
-    /// 0 when every variant is good, 125 when any could not be tested
-    /// (and none is bad), 1 otherwise.
+    /// The worst class of any variant: 0 when every variant is good, 1
+    /// when any is bad, 125 when any could not be tested (and none is
+    /// bad); a report without variants tested nothing (125).
     pub fn exit_code(&self) -> i32 {
-        if self.variants.iter().all(Variant::good) {
-            0
-        } else if self
-            .variants
-            .iter()
-            .all(|v| v.good() || v.exit_code == crate::exit::SKIP)
-        {
-            crate::exit::SKIP
-        } else {
-            crate::exit::BAD
-        }
+        let classes: Vec<Class> = self.variants.iter().map(|v| v.judgement().class).collect();
+        judge::combine_variants(&classes).code()
     }
 }

@@ -6,13 +6,17 @@
 
 use super::model::{Report, Variant};
 use super::view::{self, REFERENCE_2016};
+use daxkit_harness::judge::{Class, Outcome};
 
+/// `15/17`, with the judge's class when the variant is not good:
+/// `13/17 (bad)`, `0/0 (cannot test: build-failed)`.
 fn counts(r: &Report, v: &Variant) -> String {
     let (pass, total) = view::pass_count(r, v);
-    if v.outcome == "completed" {
-        format!("{pass}/{total}")
-    } else {
-        format!("{pass}/{total} ({})", v.outcome)
+    let class = v.judgement().class;
+    match (class, v.run.outcome) {
+        (Class::Good, _) => format!("{pass}/{total}"),
+        (c, Outcome::Completed) => format!("{pass}/{total} ({})", c.word()),
+        (c, o) => format!("{pass}/{total} ({}: {o})", c.word()),
     }
 }
 
@@ -48,7 +52,7 @@ pub fn line(r: &Report) -> String {
     let (stock, patched): (Vec<&Variant>, Vec<&Variant>) =
         r.variants.iter().partition(|v| view::is_stock(r, v));
     for v in &stock {
-        parts.push(format!("{} {} as expected", v.name, counts(r, v)));
+        parts.push(format!("{} {}", v.name, counts(r, v)));
     }
     if !patched.is_empty() {
         let each: Vec<String> = patched
@@ -108,8 +112,15 @@ pub fn line(r: &Report) -> String {
             view::ratio_text(REFERENCE_2016.ratio())
         ));
     }
+    // "as expected" is said only of exit 0, whatever the parts say.
+    let verdict = match r.exit_code() {
+        0 => "all as expected (exit 0)".to_owned(),
+        1 => "BAD (exit 1)".to_owned(),
+        125 => "CANNOT TEST (exit 125)".to_owned(),
+        c => format!("exit {c}"),
+    };
     format!(
-        "daxkit: {what} on {}: {}",
+        "daxkit: {what} on {}: {verdict}: {}",
         r.base.kernel_version,
         parts.join("; ")
     )
@@ -124,8 +135,8 @@ mod tests {
     fn fixture_line() {
         assert_eq!(
             line(&fixture::report()),
-            "daxkit: dax-pmd v1 on 6.12.117: stock 15/15 as expected; \
-             +series (C) 13/15, (Rust) 10/15 (panic); \
+            "daxkit: dax-pmd v1 on 6.12.117: BAD (exit 1): stock 15/15; \
+             +series (C) 13/15 (bad), (Rust) 10/15 (bad: panic); \
              smaps now agrees with ptdump/pagemap on 14/15 (C), 10/10 (Rust); \
              PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.52x)"
         );
@@ -137,8 +148,8 @@ mod tests {
         r.variants.truncate(2);
         let stock_bench = r.variants[0].bench.clone();
         let c = &mut r.variants[1];
-        c.cases = fixture::stock_cases();
-        for case in &mut c.cases {
+        c.run.cases = fixture::stock_cases();
+        for case in &mut c.run.cases {
             let pt = case
                 .signals
                 .iter()
@@ -157,7 +168,7 @@ mod tests {
         r.variants.push(c2);
         assert_eq!(
             line(&r),
-            "daxkit: dax-pmd v1 on 6.12.117: stock 15/15 as expected; \
+            "daxkit: dax-pmd v1 on 6.12.117: all as expected (exit 0): stock 15/15; \
              +series (C) 15/15, (Rust) 15/15; smaps now agrees with ptdump/pagemap on 15/15; \
              PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.52x)"
         );
@@ -171,7 +182,7 @@ mod tests {
         r.variants[0].bench.clear();
         assert_eq!(
             line(&r),
-            "daxkit: stock on 6.12.117: stock 15/15 as expected"
+            "daxkit: stock on 6.12.117: all as expected (exit 0): stock 15/15"
         );
     }
 }

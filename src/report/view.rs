@@ -5,7 +5,8 @@
 //! Pure functions of the report; no formatting language lives here, so the
 //! Markdown, HTML, JUnit and summary renderings cannot disagree on a number.
 
-use super::model::{CaseStatus, Report, Variant};
+use super::model::{Report, Variant};
+use daxkit_harness::judge::{CaseJudgement, CaseStatus};
 use daxkit_harness::protocol::{BenchResult, CaseResult, Mapping};
 
 /// The figure the original 2016 DAX PMD series reported (FIO mmap on XFS):
@@ -67,12 +68,16 @@ impl CaseKey {
     }
 }
 
-/// Every case any variant ran, in first-seen order (stock's order first).
+/// Every case any variant planned or ran, in first-seen order (stock's
+/// order first).
 pub fn case_keys(r: &Report) -> Vec<CaseKey> {
     let mut keys: Vec<CaseKey> = Vec::new();
     for v in &r.variants {
-        for c in &v.cases {
-            let k = CaseKey::of(c);
+        for c in &v.judgement().cases {
+            let k = CaseKey {
+                name: c.name.clone(),
+                fs: c.fs.clone(),
+            };
             if !keys.contains(&k) {
                 keys.push(k);
             }
@@ -84,50 +89,53 @@ pub fn case_keys(r: &Report) -> Vec<CaseKey> {
 /// One cell of the case × variant grid.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell<'a> {
-    Ran {
-        case: &'a CaseResult,
-        status: CaseStatus,
-        expected: Mapping,
+    /// The judge's word on the case, and its result record if one came.
+    Judged {
+        case: Option<&'a CaseResult>,
+        j: CaseJudgement,
     },
-    /// No result, but the guest sent an error record for this case.
-    Error(&'a str),
-    /// Not in this variant's results (run died first, or not asked for).
+    /// Not in this variant at all (not asked for, or no plan came back).
     Missing,
 }
 
 pub fn cell<'a>(v: &'a Variant, k: &CaseKey) -> Cell<'a> {
-    if let Some(c) = v.cases.iter().find(|c| c.name == k.name && c.fs == k.fs) {
-        return Cell::Ran {
-            case: c,
-            status: v.status(c),
-            expected: v.expected(c),
-        };
-    }
-    match v
-        .errors
-        .iter()
-        .find(|(case, _)| case.as_deref() == Some(k.name.as_str()))
-    {
-        Some((_, msg)) => Cell::Error(msg),
-        None => Cell::Missing,
+    let Some(j) = v
+        .judgement()
+        .cases
+        .into_iter()
+        .find(|c| c.name == k.name && c.fs == k.fs)
+    else {
+        return Cell::Missing;
+    };
+    Cell::Judged {
+        case: v
+            .run
+            .cases
+            .iter()
+            .find(|c| c.name == k.name && c.fs == k.fs),
+        j,
     }
 }
 
 impl Cell<'_> {
-    /// `PMD ✓`, `PTE ✗ (expected PMD)`, `PMD ⚠ signals disagree`, …
+    /// `PMD ✓`, `PTE ✗ (expected PMD)`, `⚠ signals disagree`, …
     pub fn text(&self) -> String {
         match self {
-            Cell::Ran {
-                case,
-                status,
-                expected,
-            } => match status {
-                CaseStatus::Pass => format!("{} ✓", case.verdict),
-                CaseStatus::Mismatch => format!("{} ✗ (expected {expected})", case.verdict),
-                CaseStatus::Disagree => format!("{} ⚠ signals disagree", case.verdict),
-                CaseStatus::Unknown => format!("? unknown (expected {expected})"),
-            },
-            Cell::Error(_) => "error ✗".to_owned(),
+            Cell::Judged { j, .. } => {
+                let (v, e) = (j.verdict, j.expected);
+                match j.status {
+                    CaseStatus::Pass => format!("{v} ✓"),
+                    CaseStatus::Mismatch => format!("{v} ✗ (expected {e})"),
+                    CaseStatus::Disagree => "⚠ signals disagree".to_owned(),
+                    CaseStatus::Crashed => "error ✗".to_owned(),
+                    CaseStatus::Splat => format!("{v} ✗ kernel splat"),
+                    CaseStatus::Flaky => "⚠ flaky".to_owned(),
+                    CaseStatus::CannotTell => format!("? cannot tell (expected {e})"),
+                    CaseStatus::SignalFailed => "? signal failed".to_owned(),
+                    CaseStatus::Missing => "— missing".to_owned(),
+                    CaseStatus::Skipped => "– skipped".to_owned(),
+                }
+            }
             Cell::Missing => "— not run".to_owned(),
         }
     }
@@ -135,29 +143,13 @@ impl Cell<'_> {
     /// CSS class / machine word for the cell.
     pub fn class(&self) -> &'static str {
         match self {
-            Cell::Ran { status, .. } => status_word(*status),
-            Cell::Error(_) => "error",
-            Cell::Missing => "missing",
+            Cell::Judged { j, .. } => j.status.word(),
+            Cell::Missing => "not-run",
         }
     }
 
     pub fn is_pass(&self) -> bool {
-        matches!(
-            self,
-            Cell::Ran {
-                status: CaseStatus::Pass,
-                ..
-            }
-        )
-    }
-}
-
-pub fn status_word(s: CaseStatus) -> &'static str {
-    match s {
-        CaseStatus::Pass => "pass",
-        CaseStatus::Mismatch => "mismatch",
-        CaseStatus::Disagree => "disagree",
-        CaseStatus::Unknown => "unknown",
+        matches!(self, Cell::Judged { j, .. } if j.status == CaseStatus::Pass)
     }
 }
 
@@ -272,24 +264,20 @@ pub fn smaps_agrees(c: &CaseResult) -> Option<bool> {
 /// (cases where smaps agrees with the page tables, cases where the page
 /// tables could tell) in one variant.
 pub fn smaps_agreement(v: &Variant) -> (usize, usize) {
-    let judged: Vec<bool> = v.cases.iter().filter_map(smaps_agrees).collect();
+    let judged: Vec<bool> = v.run.cases.iter().filter_map(smaps_agrees).collect();
     (judged.iter().filter(|a| **a).count(), judged.len())
 }
 
-/// The run did not complete or the guest reported errors: the run-level
-/// failure a report lists apart from the cases.
+/// What went wrong with the run as a whole (not one case's verdict),
+/// as the judge found it: outcome, splats, setup, missing plan.
 pub fn run_failure(v: &Variant) -> Option<String> {
-    if v.outcome != "completed" {
-        Some(format!("{}: {}", v.outcome, v.detail))
-    } else {
-        let general: Vec<&str> = v
-            .errors
-            .iter()
-            .filter(|(c, _)| c.is_none())
-            .map(|(_, m)| m.as_str())
-            .collect();
-        (!general.is_empty()).then(|| format!("guest errors: {}", general.join("; ")))
-    }
+    let j = v.judgement();
+    let issues: Vec<String> = j
+        .issues
+        .iter()
+        .map(|i| format!("{}: {}", i.class.word(), i.what))
+        .collect();
+    (!issues.is_empty()).then(|| issues.join("; "))
 }
 
 /// Folds whitespace runs into one space and shows other control
@@ -347,9 +335,10 @@ mod tests {
         );
         assert_eq!(
             cell(c, k("xfs-colour-mismatch")).text(),
-            "PTE ⚠ signals disagree"
+            "⚠ signals disagree"
         );
-        assert_eq!(cell(rust, k("xfs-nodax-mount")).text(), "— not run");
+        // Planned, never reached: the kernel died first.
+        assert_eq!(cell(rust, k("xfs-nodax-mount")).text(), "— missing");
         assert_eq!(cell(rust, k("xfs-pte-prefaulted")).text(), "error ✗");
     }
 

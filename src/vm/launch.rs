@@ -406,6 +406,7 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
 fn describe(r: &Record) -> String {
     match r {
         Record::Hello { .. } => "hello".into(),
+        Record::Plan(p) => format!("plan of {} cases", p.cases.len()),
         Record::Setup { step, .. } => format!("setup {step:?}"),
         Record::Case(c) => format!("case {} on {}", c.name, c.fs),
         Record::Bench(b) => format!("bench {}", b.name),

@@ -22,9 +22,11 @@ use crate::image::{self, ImageArgs};
 use crate::ui;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use daxkit_harness::protocol::{Fault, PmemMode, RunPlan};
+use daxkit_harness::judge::{Evidence, Splat};
+use daxkit_harness::protocol::{Fault, Mapping, PmemMode, RunPlan};
 use launch::{Outcome, RunFiles, Watchdog};
 use plan::{Accel, Console, Firmware, VmSpec};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -114,6 +116,18 @@ pub struct RunArgs {
     /// Print the plan (QEMU command line, run plan) and do nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Judge against this series' expectations and boot each of its
+    /// variants (their kernel parameters); the kernel should be one built
+    /// with the series. Exit 1 if any variant is bad.
+    #[arg(long, value_name = "SERIES")]
+    pub series: Option<String>,
+    /// Boot each variant N times; a case whose verdict differs between
+    /// boots is flaky and fails the run (unless --allow-flaky).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// Report flaky cases without failing the run.
+    #[arg(long)]
+    pub allow_flaky: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -190,7 +204,7 @@ pub fn run_spec(
     }
 }
 
-fn check_kernel(a: &VmArgs) -> Result<PathBuf> {
+pub fn check_kernel(a: &VmArgs) -> Result<PathBuf> {
     let k = a
         .kernel
         .canonicalize()
@@ -255,46 +269,93 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
         println!("{}", qp.cmd.display());
         return Ok(crate::exit::GOOD);
     }
-    let ex = execute(home, a, &home.new_run("run")?)?;
-    report(&ex.finished, &ex.verdict, &ex.dir);
-    if matches!(ex.finished.outcome, Outcome::Interrupted) {
-        bail!("interrupted; QEMU stopped, run folder {}", ex.dir.display());
+    // Inputs first: a typo is daxkit's input error (128), not a verdict,
+    // and leaves no run folder behind.
+    let kernel = check_kernel(&a.vm)?;
+    crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    let series = a.series.as_deref().map(crate::series::load).transpose()?;
+    let variants = crate::runs::variants_of(series.as_ref());
+    let dir = home.new_run("run")?;
+    let mut classes = Vec::new();
+    for v in &variants {
+        let vdir = if variants.len() == 1 {
+            dir.clone()
+        } else {
+            dir.join(crate::runs::slug(&v.name))
+        };
+        let mut vm = a.vm.clone();
+        vm.kernel = kernel.clone();
+        vm.append.extend(v.append.iter().cloned());
+        let name = v.label(series.as_ref());
+        let variant = crate::runs::boot_variant(
+            home,
+            &crate::runs::Boot {
+                name: &name,
+                commit: "",
+                vm,
+                plan: &rplan,
+                watchdog: a.watchdog(),
+                expect: series.as_ref().map(|s| &s.expect),
+                dir: &vdir,
+                repeat: a.repeat,
+                allow_flaky: a.allow_flaky,
+            },
+        )?;
+        let j = variant.judgement();
+        print!("{}", summary::table(&variant.run, &j));
+        println!(
+            "{name}: {} (exit {}); run folder {}",
+            j.why(),
+            j.code(),
+            vdir.display()
+        );
+        classes.push(j.class);
     }
-    Ok(ex.verdict.code)
+    let class = daxkit_harness::judge::combine_variants(&classes);
+    if class == daxkit_harness::judge::Class::Interrupted {
+        bail!("interrupted; QEMU stopped, run folder {}", dir.display());
+    }
+    Ok(class.code())
 }
 
-/// One finished boot, for the commands that compose runs (reproduce,
-/// bisect, ci).
+/// One finished boot, for the commands that compose runs.
 pub struct Executed {
-    pub dir: PathBuf,
     pub finished: launch::Finished,
-    pub verdict: summary::Verdict,
+    /// What the judge reads (expectations, required signals and splats
+    /// included); the judgement is `judge::judge(&evidence)`.
+    pub evidence: Evidence,
     pub accel: accel::Choice,
 }
 
-/// Boots `a.vm.kernel` with the run plan of `a` in run folder `dir` and
-/// waits for the outcome; writes plan.json, qemu.cmdline, console.log,
-/// results.jsonl and summary.json there. Prints nothing but progress.
-pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
-    let rplan = a.run_plan();
+/// Boots `vm.kernel` with `rplan` in run folder `dir` and waits for the
+/// outcome; writes plan.json, qemu.cmdline, console.log, results.jsonl and
+/// summary.json there. Prints nothing but progress.
+pub fn execute(
+    home: &Home,
+    vm: &VmArgs,
+    rplan: &RunPlan,
+    watchdog: &Watchdog,
+    expect: &BTreeMap<String, Mapping>,
+    dir: &Path,
+) -> Result<Executed> {
     let dir = dir.to_owned();
     ui::step(format!("Run folder {}", dir.display()));
-    std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(&rplan)?)?;
-    let (kernel, choice) = prepare(home, &a.vm, &rplan, &dir, false)?;
+    std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(rplan)?)?;
+    let (kernel, choice) = prepare(home, vm, rplan, &dir, false)?;
+    let fw = firmware();
     ui::note(format!(
-        "accelerator: {} ({}); firmware: {:?}",
+        "accelerator: {} ({}); firmware: {fw:?}",
         choice.accel.name(),
         choice.reason,
-        firmware()
     ));
-    let mut vm = a.vm.clone();
+    let mut vm = vm.clone();
     vm.kernel = kernel.clone();
     let spec = run_spec(
         &vm,
         &dir,
         Host {
             accel: choice.accel,
-            firmware: firmware(),
+            firmware: fw,
         },
         Console::File(dir.join("console.log")),
         None,
@@ -312,17 +373,22 @@ pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
         kernel.display(),
         choice.accel.name()
     ));
-    let finished = launch::run(&qp.cmd, &files, &a.watchdog());
+    let finished = launch::run(&qp.cmd, &files, watchdog);
     // The NVDIMM contents are scratch: keep the folder small.
     for n in &qp.nvdimms {
         let _ = std::fs::remove_file(&n.file);
     }
     let _ = std::fs::remove_file(dir.join("initrd.img"));
     let finished = finished?;
-    let verdict = summary::judge(&finished.outcome);
+    let mut evidence = summary::evidence(&finished.outcome);
+    evidence.expect = expect.clone();
+    evidence.required = required_signals(&kernel);
+    evidence.splats = splats(&finished);
+    let j = daxkit_harness::judge::judge(&evidence);
     let json = summary::summary_json(
         &finished,
-        &verdict,
+        &evidence,
+        &j,
         &choice,
         &kernel.display().to_string(),
         spec.firmware,
@@ -331,26 +397,69 @@ pub fn execute(home: &Home, a: &RunArgs, dir: &Path) -> Result<Executed> {
         dir.join("summary.json"),
         serde_json::to_string_pretty(&json)? + "\n",
     )?;
+    report(&finished, &dir);
     Ok(Executed {
-        dir,
         finished,
-        verdict,
+        evidence,
         accel: choice,
     })
 }
 
-fn report(f: &launch::Finished, v: &summary::Verdict, dir: &Path) {
-    if let Some(s) = f.outcome.stream() {
-        if let Some((kernel, _)) = s.hello() {
-            ui::note(format!(
-                "guest kernel {kernel}; hello after {:.2} s, run took {:.2} s",
-                f.timings.hello.unwrap_or_default().as_secs_f64(),
-                f.timings.total.as_secs_f64()
-            ));
-        }
-        if s.cases().next().is_some() || s.errors().next().is_some() {
-            print!("{}", summary::table(s));
-        }
+/// The kernel splats of a boot, for the judge's health gate.
+fn splats(f: &launch::Finished) -> Vec<Splat> {
+    f.console
+        .warnings()
+        .map(|w| Splat {
+            kind: w.kind.to_owned(),
+            line: w.line,
+            text: w.text.clone(),
+            case: None,
+            excerpt: w.text.clone(),
+            allowed: None,
+        })
+        .collect()
+}
+
+/// The signals the kernel's config guarantees, when its config is kept
+/// beside it (daxkit's kept kernels: `config`; a build dir: `.config`).
+/// Unknown config: none required, and the guest's absent/failed states
+/// alone decide.
+pub fn required_signals(kernel: &Path) -> Vec<String> {
+    let candidates = [
+        kernel.with_file_name("config"),
+        kernel.with_file_name(".config"),
+        // O=build/arch/x86/boot/bzImage → build/.config
+        kernel.join("../../../../.config"),
+    ];
+    let Some(text) = candidates
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+    else {
+        return Vec::new();
+    };
+    let config: BTreeMap<String, String> = crate::kconfig::read_config(&text).into_iter().collect();
+    daxkit_harness::judge::required_signals(&config, config_version(&text))
+}
+
+/// `# Linux/x86 6.12.117 Kernel Configuration` → (6, 12).
+fn config_version(text: &str) -> (u32, u32) {
+    text.lines()
+        .take(5)
+        .find_map(|l| {
+            let v = l.strip_prefix("# Linux/")?.split_whitespace().nth(1)?;
+            let mut it = v.split('.').map(|n| n.parse::<u32>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((0, 0))
+}
+
+fn report(f: &launch::Finished, dir: &Path) {
+    if let Some((kernel, _)) = f.outcome.stream().and_then(|s| s.hello()) {
+        ui::note(format!(
+            "guest kernel {kernel}; hello after {:.2} s, run took {:.2} s",
+            f.timings.hello.unwrap_or_default().as_secs_f64(),
+            f.timings.total.as_secs_f64()
+        ));
     }
     let tail = match &f.outcome {
         Outcome::Panic { tail, .. }
@@ -360,21 +469,11 @@ fn report(f: &launch::Finished, v: &summary::Verdict, dir: &Path) {
         _ => None,
     };
     if let Some(t) = tail {
-        eprintln!(
+        ui::warn(format!(
             "--- console tail ({}) ---\n{t}\n---",
             dir.join("console.log").display()
-        );
+        ));
     }
-    for w in f.console.warnings() {
-        ui::warn(format!("console line {}: {}", w.line, w.text));
-    }
-    println!(
-        "{}: {} (exit {}); run folder {}",
-        f.outcome.name(),
-        v.why,
-        v.code,
-        dir.display()
-    );
 }
 
 /// What every boot needs before QEMU starts: the kernel checked, QEMU

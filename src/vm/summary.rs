@@ -1,142 +1,65 @@
-//! What a run's [`Outcome`] means: the exit code (0 good, 1 bad, 125 cannot
-//! test), the human table of case results, and `summary.json`.
+//! What a boot's [`Outcome`] means: the judge's evidence (outcome,
+//! stream, splats), the human table of case results, and `summary.json`.
 //!
-//! Pure functions of the outcome; `vm::run` prints and writes them. The
-//! report stage may grow richer renderings (JUnit, Markdown) from the same
-//! data.
+//! The verdict itself is `daxkit_harness::judge`'s, the one judge every
+//! command uses; this module only gathers its evidence and prints it.
 
 use super::launch::{Finished, Outcome};
-use crate::exit;
-use daxkit_harness::protocol::{Mapping, Record, Stream};
+use daxkit_harness::judge::{self, CaseStatus, Class, Evidence, Judgement};
+use daxkit_harness::protocol::Stream;
 use serde_json::json;
 
-/// Why the run got the exit code it got, in one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub code: i32,
-    pub why: String,
-}
-
-fn verdict(code: i32, why: impl Into<String>) -> Verdict {
-    Verdict {
-        code,
-        why: why.into(),
-    }
-}
-
-/// The exit code of a run, `git bisect run` style.
-pub fn judge(outcome: &Outcome) -> Verdict {
-    match outcome {
-        Outcome::Interrupted => verdict(exit::INTERRUPTED, "interrupted"),
-        Outcome::QemuFailed { status, .. } => {
-            verdict(exit::SKIP, format!("QEMU failed ({status})"))
-        }
-        Outcome::Timeout { phase, limit, .. } => verdict(
-            exit::SKIP,
+/// The judge's evidence of one finished boot. The caller adds what the
+/// boot itself does not know: the series' expectations, the signals the
+/// kernel config guarantees, the console splats.
+pub fn evidence(outcome: &Outcome) -> Evidence {
+    let empty = Stream::default();
+    let (o, detail, stream) = match outcome {
+        Outcome::Completed(s) => (judge::Outcome::Completed, String::new(), s),
+        Outcome::Panic { what, partial, .. } => (judge::Outcome::Panic, what.clone(), partial),
+        Outcome::Timeout {
+            phase,
+            limit,
+            partial,
+            ..
+        } => (
+            judge::Outcome::Timeout,
             format!("timeout in {phase} ({} s)", limit.as_secs()),
+            partial,
         ),
-        Outcome::ProtocolError { err, .. } => verdict(exit::SKIP, format!("result stream: {err}")),
-        Outcome::Panic { what, partial, .. } => {
-            // A kernel that cannot boot cannot be tested; one that dies
-            // running a DAX workload is the bug being looked for.
-            if partial.hello().is_none() {
-                verdict(exit::SKIP, format!("kernel died during boot: {what}"))
-            } else {
-                verdict(exit::BAD, format!("kernel died during the cases: {what}"))
-            }
-        }
-        Outcome::Completed(s) => judge_stream(s),
-    }
+        Outcome::ProtocolError { err, partial, .. } => (
+            judge::Outcome::ProtocolError,
+            format!("result stream: {err}"),
+            partial,
+        ),
+        Outcome::QemuFailed { status, .. } => (
+            judge::Outcome::QemuFailed,
+            format!("QEMU failed ({status})"),
+            &empty,
+        ),
+        Outcome::Interrupted => (judge::Outcome::Interrupted, "interrupted".into(), &empty),
+    };
+    Evidence::from_stream(o, detail, stream)
 }
 
-fn judge_stream(s: &Stream) -> Verdict {
-    let mismatched: Vec<String> = s
-        .cases()
-        .filter(|c| c.verdict != c.expected && c.verdict != Mapping::Unknown)
-        .map(|c| {
-            format!(
-                "{}/{}: {} (expected {})",
-                c.name, c.fs, c.verdict, c.expected
-            )
-        })
-        .collect();
-    let crashed: Vec<&str> = s.errors().filter_map(|(c, _)| c).collect();
-    if !mismatched.is_empty() || !crashed.is_empty() {
-        let mut why = Vec::new();
-        if !mismatched.is_empty() {
-            why.push(format!(
-                "{} mismatched: {}",
-                mismatched.len(),
-                mismatched.join(", ")
-            ));
-        }
-        if !crashed.is_empty() {
-            why.push(format!("{} failed: {}", crashed.len(), crashed.join(", ")));
-        }
-        return verdict(exit::BAD, why.join("; "));
-    }
-    let setup_failed: Vec<&str> = s
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Setup {
-                step, ok: false, ..
-            } => Some(step.as_str()),
-            _ => None,
-        })
-        .collect();
-    let setup_errors = s.errors().filter(|(c, _)| c.is_none()).count();
-    let unknown = s.cases().filter(|c| c.verdict == Mapping::Unknown).count();
-    let n = s.cases().count();
-    if n == 0 {
-        return verdict(exit::SKIP, "no case ran");
-    }
-    if !setup_failed.is_empty() || setup_errors > 0 || unknown > 0 {
-        return verdict(
-            exit::SKIP,
-            format!(
-                "{n} cases matched what could be told, but: {} setup steps failed {:?}, {setup_errors} setup errors, {unknown} cases without a verdict",
-                setup_failed.len(),
-                setup_failed
-            ),
-        );
-    }
-    verdict(exit::GOOD, format!("all {n} cases as expected"))
-}
-
-/// The case table, one row per case, columns padded.
-pub fn table(s: &Stream) -> String {
-    let mut rows = vec![["case", "fs", "expected", "verdict", "", "signals"].map(String::from)];
-    for c in s.cases() {
-        let mark = if c.verdict == c.expected {
-            "ok"
-        } else if c.verdict == Mapping::Unknown {
-            "??"
-        } else {
-            "FAIL"
+/// The case table, one row per case (the judge's statuses), columns
+/// padded; then the run-level findings and notes.
+pub fn table(e: &Evidence, j: &Judgement) -> String {
+    let mut rows = vec![["case", "fs", "expected", "verdict", "", "why"].map(String::from)];
+    for c in &j.cases {
+        let mark = match c.status {
+            CaseStatus::Pass => "ok".to_owned(),
+            CaseStatus::Skipped => "skip".to_owned(),
+            s if s.class() == Class::CannotTest => format!("?? {}", s.word()),
+            s => format!("FAIL {}", s.word()),
         };
-        let signals: Vec<String> = c
-            .signals
-            .iter()
-            .map(|g| {
-                format!(
-                    "{}={}",
-                    g.name,
-                    g.says.map(|m| m.to_string()).unwrap_or_else(|| "-".into())
-                )
-            })
-            .collect();
-        let mut sig = signals.join(" ");
-        if c.disagreement {
-            sig += " (signals disagree)";
-        }
         rows.push([
             c.name.clone(),
             c.fs.clone(),
             c.expected.to_string(),
             c.verdict.to_string(),
-            mark.to_owned(),
-            sig,
+            mark,
+            c.why.clone(),
         ]);
     }
     let mut widths = [0usize; 6];
@@ -162,18 +85,17 @@ pub fn table(s: &Stream) -> String {
         out += line.join("  ").trim_end();
         out.push('\n');
     }
-    for (case, msg) in s.errors() {
-        out += &format!("error ({}): {msg}\n", case.unwrap_or("setup"));
+    for i in &j.issues {
+        out += &format!("{}: {}\n", i.class.word(), i.what);
     }
-    for r in &s.records {
-        if let Record::Setup {
-            step,
-            ok: false,
-            detail,
-        } = r
-        {
-            out += &format!("setup failed: {step}: {detail}\n");
-        }
+    for n in &j.notes {
+        out += &format!("note: {n}\n");
+    }
+    for s in e.splats.iter().filter(|s| s.allowed.is_none()) {
+        out += &format!(
+            "--- kernel {} at console line {} ---\n{}\n",
+            s.kind, s.line, s.excerpt
+        );
     }
     out
 }
@@ -181,33 +103,13 @@ pub fn table(s: &Stream) -> String {
 /// Everything `summary.json` holds.
 pub fn summary_json(
     f: &Finished,
-    v: &Verdict,
+    e: &Evidence,
+    j: &Judgement,
     accel: &super::accel::Choice,
     kernel: &str,
     firmware: super::plan::Firmware,
 ) -> serde_json::Value {
     let stream = f.outcome.stream();
-    let cases: Vec<serde_json::Value> = stream
-        .map(|s| {
-            s.cases()
-                .map(|c| {
-                    json!({
-                        "name": c.name, "fs": c.fs,
-                        "expected": c.expected, "verdict": c.verdict,
-                        "disagreement": c.disagreement, "duration_ms": c.duration_ms,
-                        "signals": c.signals,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let errors: Vec<serde_json::Value> = stream
-        .map(|s| {
-            s.errors()
-                .map(|(c, m)| json!({"case": c, "message": m}))
-                .collect()
-        })
-        .unwrap_or_default();
     let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
     let mut detail = json!({});
     match &f.outcome {
@@ -227,8 +129,11 @@ pub fn summary_json(
     }
     json!({
         "outcome": f.outcome.name(),
-        "exit_code": v.code,
-        "why": v.why,
+        "exit_code": j.code(),
+        "class": j.class,
+        "why": j.why(),
+        "judgement": j,
+        "evidence": e,
         "detail": detail,
         "kernel": kernel,
         "guest_kernel": stream.and_then(|s| s.hello()).map(|h| h.0),
@@ -241,9 +146,6 @@ pub fn summary_json(
             "total": f.timings.total.as_millis() as u64,
         },
         "qemu_exit": f.exit_status,
-        "cases": cases,
-        "errors": errors,
-        "console_warnings": f.console.warnings().map(|w| json!({"line": w.line, "text": w.text})).collect::<Vec<_>>(),
     })
 }
 
@@ -251,29 +153,42 @@ pub fn summary_json(
 mod tests {
     use super::*;
     use crate::vm::launch::Phase;
-    use daxkit_harness::protocol::{CaseResult, Signal, StreamError};
+    use daxkit_harness::protocol::{CaseResult, Mapping, Plan, Planned, Record, StreamError};
+    use daxkit_harness::signals::signal;
     use std::time::Duration;
 
     fn hello() -> Record {
         Record::Hello {
-            protocol: 1,
+            protocol: 2,
             kernel: "6.12".into(),
             cmdline: "".into(),
             harness: "0".into(),
         }
     }
 
-    fn case(name: &str, expected: Mapping, verdict: Mapping) -> Record {
+    fn plan(names: &[&str]) -> Record {
+        Record::Plan(Plan {
+            cases: names
+                .iter()
+                .map(|n| Planned {
+                    name: (*n).into(),
+                    fs: "xfs".into(),
+                    expected: Mapping::Pmd,
+                })
+                .collect(),
+            skipped: vec![],
+        })
+    }
+
+    fn case(name: &str, verdict: Mapping) -> Record {
         Record::Case(CaseResult {
             name: name.into(),
             fs: "xfs".into(),
-            expected,
+            expected: Mapping::Pmd,
             verdict,
-            signals: vec![Signal {
-                name: "ptdump".into(),
-                says: Some(verdict),
-                evidence: String::new(),
-            }],
+            signals: ["pagemap-scan", "ptdump"]
+                .map(|n| signal(n, (Some(verdict), String::new())))
+                .to_vec(),
             disagreement: false,
             duration_ms: 1,
         })
@@ -283,63 +198,25 @@ mod tests {
         Stream { records }
     }
 
+    /// The launcher's outcomes reach the judge with the right class.
     fn check(o: Outcome, code: i32, why_contains: &str) {
-        let v = judge(&o);
-        assert_eq!(v.code, code, "{v:?}");
-        assert!(v.why.contains(why_contains), "{v:?}");
+        let j = judge::judge(&evidence(&o));
+        assert_eq!(j.code(), code, "{j:?}");
+        assert!(j.why().contains(why_contains), "{}", j.why());
     }
 
     #[test]
-    fn exit_codes() {
+    fn outcomes_reach_the_judge() {
         use Mapping::*;
         check(
-            Outcome::Completed(stream(vec![
-                hello(),
-                case("a", Pmd, Pmd),
-                case("b", Pte, Pte),
-            ])),
+            Outcome::Completed(stream(vec![hello(), plan(&["a"]), case("a", Pmd)])),
             0,
-            "all 2",
+            "all 1",
         );
         check(
-            Outcome::Completed(stream(vec![hello(), case("a", Pmd, Pte)])),
+            Outcome::Completed(stream(vec![hello(), plan(&["a"]), case("a", Pte)])),
             1,
-            "a/xfs: PTE (expected PMD)",
-        );
-        check(
-            Outcome::Completed(stream(vec![
-                hello(),
-                case("a", Pmd, Pmd),
-                Record::Error {
-                    case: Some("b".into()),
-                    message: "SIGBUS".into(),
-                },
-            ])),
-            1,
-            "1 failed: b",
-        );
-        check(
-            Outcome::Completed(stream(vec![hello()])),
-            125,
-            "no case ran",
-        );
-        check(
-            Outcome::Completed(stream(vec![hello(), case("a", Pmd, Unknown)])),
-            125,
-            "without a verdict",
-        );
-        check(
-            Outcome::Completed(stream(vec![
-                hello(),
-                Record::Setup {
-                    step: "mkfs.ext4".into(),
-                    ok: false,
-                    detail: "x".into(),
-                },
-                case("a", Pmd, Pmd),
-            ])),
-            125,
-            "mkfs.ext4",
+            "xfs/a mismatch",
         );
         let p = |partial| Outcome::Panic {
             what: "Kernel panic".into(),
@@ -347,7 +224,11 @@ mod tests {
             partial,
         };
         check(p(stream(vec![])), 125, "during boot");
-        check(p(stream(vec![hello()])), 1, "during the cases");
+        check(
+            p(stream(vec![hello(), plan(&["a"])])),
+            1,
+            "during the cases",
+        );
         check(
             Outcome::Timeout {
                 phase: Phase::Boot,
@@ -356,7 +237,7 @@ mod tests {
                 partial: Stream::default(),
             },
             125,
-            "boot",
+            "timeout in boot",
         );
         check(
             Outcome::ProtocolError {
@@ -381,19 +262,20 @@ mod tests {
     #[test]
     fn table_rows() {
         use Mapping::*;
-        let t = table(&stream(vec![
+        let e = evidence(&Outcome::Completed(stream(vec![
             hello(),
-            case("aligned", Pmd, Pmd),
-            case("unaligned", Pmd, Pte),
-        ]));
+            plan(&["aligned", "unaligned"]),
+            case("aligned", Pmd),
+            case("unaligned", Pte),
+        ])));
+        let t = table(&e, &judge::judge(&e));
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("case"));
         assert!(
-            lines[1].contains("aligned")
-                && lines[1].contains(" ok ")
-                && lines[1].ends_with("ptdump=PMD"),
+            lines[1].contains("aligned") && lines[1].contains(" ok "),
             "{t}"
         );
-        assert!(lines[2].contains("FAIL"), "{t}");
+        assert!(lines[1].contains("pagemap-scan and ptdump agree"), "{t}");
+        assert!(lines[2].contains("FAIL mismatch"), "{t}");
     }
 }

@@ -57,10 +57,7 @@ pub fn silent(name: &str, state: SignalState, evidence: String) -> Signal {
 /// from the signals themselves.
 pub fn verdict(signals: &[Signal]) -> (Mapping, bool) {
     let v = crate::judge::judge_signals(signals, &[]);
-    (
-        v.mapping,
-        v.status == crate::judge::CaseStatus::Disagree,
-    )
+    (v.mapping, v.status == crate::judge::CaseStatus::Disagree)
 }
 
 /// Judges STATX_ATTR_DAX from `statx` attribute words.
@@ -99,10 +96,17 @@ mod tests {
         check(&[], (Unknown, false));
         check(&[s(SMAPS, None), s(VMSTAT, None)], (Unknown, false));
         check(
-            &[s(PAGEMAP_SCAN, Some(Pmd)), s(PTDUMP, Some(Pmd)), s(TRACE, Some(Pmd))],
+            &[
+                s(PAGEMAP_SCAN, Some(Pmd)),
+                s(PTDUMP, Some(Pmd)),
+                s(TRACE, Some(Pmd)),
+            ],
             (Pmd, false),
         );
-        check(&[s(TRACE, Some(Pte)), s(PTDUMP, Some(Pmd))], (Unknown, true));
+        check(
+            &[s(TRACE, Some(Pte)), s(PTDUMP, Some(Pmd))],
+            (Unknown, true),
+        );
         check(
             &[s(STATX, Some(NotDax)), s(PTDUMP, Some(Pmd))],
             (NotDax, false),
