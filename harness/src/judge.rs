@@ -897,31 +897,141 @@ mod tests {
     fn evidence_rules() {
         let req = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         #[rustfmt::skip]
-        let rows: Vec<(Vec<Signal>, Vec<String>, Mapping, CaseStatus, &str)> = vec![
+        type Row = (Vec<Signal>, Vec<String>, Mapping, CaseStatus, &'static str);
+        let rows: Vec<Row> = vec![
             // Two page-table readers agree.
-            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)], req(&[]), Pmd, CaseStatus::Pass, "pagemap-scan and ptdump agree"),
-            (vec![says(PAGEMAP_SCAN, Pte), says(PTDUMP, Pte), says(TRACE, Pte), mute(SMAPS)], req(&[]), Pte, CaseStatus::Pass, "corroborated by trace"),
+            (
+                vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)],
+                req(&[]),
+                Pmd,
+                CaseStatus::Pass,
+                "pagemap-scan and ptdump agree",
+            ),
+            (
+                vec![
+                    says(PAGEMAP_SCAN, Pte),
+                    says(PTDUMP, Pte),
+                    says(TRACE, Pte),
+                    mute(SMAPS),
+                ],
+                req(&[]),
+                Pte,
+                CaseStatus::Pass,
+                "corroborated by trace",
+            ),
             // One reader is not enough while the other is there but mute.
-            (vec![says(PAGEMAP_SCAN, Pmd), mute(PTDUMP), says(TRACE, Pmd)], req(&[]), Unknown, CaseStatus::CannotTell, "two page-table readers must agree"),
+            (
+                vec![says(PAGEMAP_SCAN, Pmd), mute(PTDUMP), says(TRACE, Pmd)],
+                req(&[]),
+                Unknown,
+                CaseStatus::CannotTell,
+                "two page-table readers must agree",
+            ),
             // The kernel lacks one (PAGEMAP_SCAN before 6.7): reduced rule, named.
-            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[]), Pmd, CaseStatus::Pass, "reduced rule: pagemap-scan absent"),
-            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), mute(TRACE)], req(&[]), Unknown, CaseStatus::CannotTell, "no other signal could"),
+            (
+                vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)],
+                req(&[]),
+                Pmd,
+                CaseStatus::Pass,
+                "reduced rule: pagemap-scan absent",
+            ),
+            (
+                vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), mute(TRACE)],
+                req(&[]),
+                Unknown,
+                CaseStatus::CannotTell,
+                "no other signal could",
+            ),
             // ... unless the kernel config guarantees it.
-            (vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[PAGEMAP_SCAN]), Unknown, CaseStatus::SignalFailed, "guaranteed by the kernel config but absent"),
-            (vec![says(PTDUMP, Pmd), says(TRACE, Pmd)], req(&[PAGEMAP_SCAN]), Unknown, CaseStatus::SignalFailed, "was not read"),
+            (
+                vec![absent(PAGEMAP_SCAN), says(PTDUMP, Pmd), says(TRACE, Pmd)],
+                req(&[PAGEMAP_SCAN]),
+                Unknown,
+                CaseStatus::SignalFailed,
+                "guaranteed by the kernel config but absent",
+            ),
+            (
+                vec![says(PTDUMP, Pmd), says(TRACE, Pmd)],
+                req(&[PAGEMAP_SCAN]),
+                Unknown,
+                CaseStatus::SignalFailed,
+                "was not read",
+            ),
             // A signal that failed at run time is never dropped.
-            (vec![failed(TRACE), says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)], req(&[]), Unknown, CaseStatus::SignalFailed, "trace failed: unavailable: EINVAL"),
+            (
+                vec![failed(TRACE), says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd)],
+                req(&[]),
+                Unknown,
+                CaseStatus::SignalFailed,
+                "trace failed: unavailable: EINVAL",
+            ),
             // Any disagreement between signals that could tell.
-            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "ptdump=PTE (ptdump evidence)"),
-            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(TRACE, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "trace=PTE"),
-            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(SMAPS, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "smaps=PTE"),
-            (vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(VMSTAT, Pte)], req(&[]), Unknown, CaseStatus::Disagree, "vmstat=PTE"),
+            (
+                vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pte)],
+                req(&[]),
+                Unknown,
+                CaseStatus::Disagree,
+                "ptdump=PTE (ptdump evidence)",
+            ),
+            (
+                vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(TRACE, Pte)],
+                req(&[]),
+                Unknown,
+                CaseStatus::Disagree,
+                "trace=PTE",
+            ),
+            (
+                vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pmd), says(SMAPS, Pte)],
+                req(&[]),
+                Unknown,
+                CaseStatus::Disagree,
+                "smaps=PTE",
+            ),
+            (
+                vec![
+                    says(PAGEMAP_SCAN, Pmd),
+                    says(PTDUMP, Pmd),
+                    says(VMSTAT, Pte),
+                ],
+                req(&[]),
+                Unknown,
+                CaseStatus::Disagree,
+                "vmstat=PTE",
+            ),
             // vmstat's PTE means "some fallback": a mixed range has that too.
-            (vec![says(PAGEMAP_SCAN, Mixed), says(PTDUMP, Mixed), says(VMSTAT, Pte)], req(&[]), Mixed, CaseStatus::Pass, "corroborated by vmstat"),
+            (
+                vec![
+                    says(PAGEMAP_SCAN, Mixed),
+                    says(PTDUMP, Mixed),
+                    says(VMSTAT, Pte),
+                ],
+                req(&[]),
+                Mixed,
+                CaseStatus::Pass,
+                "corroborated by vmstat",
+            ),
             // Not DAX at all: page cache, page tables not compared.
-            (vec![says(STATX, NotDax), says(PTDUMP, Pmd)], req(&[]), NotDax, CaseStatus::Pass, "STATX_ATTR_DAX not set"),
-            (vec![], req(&[]), Unknown, CaseStatus::CannotTell, "none was read"),
-            (vec![mute(PAGEMAP_SCAN), mute(PTDUMP), says(TRACE, Pmd)], req(&[]), Unknown, CaseStatus::CannotTell, "no page-table reader could tell"),
+            (
+                vec![says(STATX, NotDax), says(PTDUMP, Pmd)],
+                req(&[]),
+                NotDax,
+                CaseStatus::Pass,
+                "STATX_ATTR_DAX not set",
+            ),
+            (
+                vec![],
+                req(&[]),
+                Unknown,
+                CaseStatus::CannotTell,
+                "none was read",
+            ),
+            (
+                vec![mute(PAGEMAP_SCAN), mute(PTDUMP), says(TRACE, Pmd)],
+                req(&[]),
+                Unknown,
+                CaseStatus::CannotTell,
+                "no page-table reader could tell",
+            ),
         ];
         for (i, (sigs, required, mapping, status, word)) in rows.into_iter().enumerate() {
             let v = judge_signals(&sigs, &required);
