@@ -411,6 +411,7 @@ fn describe(r: &Record) -> String {
         Record::Bench(b) => format!("bench {}", b.name),
         Record::Error { case, .. } => format!("error in {}", case.as_deref().unwrap_or("setup")),
         Record::Done { .. } => "done".into(),
+        Record::Plan(p) => format!("plan ({} cases)", p.cases.len()),
     }
 }
 
