@@ -12,6 +12,7 @@
 
 pub mod accel;
 pub mod console;
+pub mod known_issues;
 pub mod launch;
 pub mod plan;
 pub mod summary;
