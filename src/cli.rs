@@ -102,12 +102,27 @@ pub struct ConfigArgs {
     /// Leave out the Rust fragment (CONFIG_RUST) from the defaults.
     #[arg(long)]
     pub no_rust: bool,
+    /// Kernel config profile: `debug` adds kernel-config/debug.config to the
+    /// defaults (lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_VM, lockup and hung-task
+    /// detectors), so the health gate catches more on the fault path.
+    #[arg(long, value_enum, default_value_t = Profile::Default)]
+    pub profile: Profile,
     /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc if ccache is installed).
     #[arg(long)]
     pub cc: Option<String>,
     /// Build this make target (e.g. fs/dax.o) instead of bzImage; prints its path.
     #[arg(long, value_name = "TARGET")]
     pub make_target: Option<String>,
+}
+
+/// Which kernel self-checks the config turns on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Profile {
+    /// base, dax, probes and rust fragments.
+    #[default]
+    Default,
+    /// The defaults plus kernel-config/debug.config.
+    Debug,
 }
 
 pub fn run(cli: Cli) -> Result<i32> {

@@ -8,7 +8,7 @@
 //! and which of its dependencies are unmet, read from the tree's own Kconfig.
 
 use crate::apply::Applied;
-use crate::cli::ConfigArgs;
+use crate::cli::{ConfigArgs, Profile};
 use crate::exec::{require_tool, Cmd};
 use crate::home::Home;
 use crate::series::Series;
@@ -36,12 +36,22 @@ pub fn config_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel-config")
 }
 
-/// Defaults, then the series' own fragments, then `--fragment`s.
+/// The fragments `--profile` adds after the defaults.
+pub fn profile_fragments(p: Profile) -> &'static [&'static str] {
+    match p {
+        Profile::Default => &[],
+        Profile::Debug => &["debug"],
+    }
+}
+
+/// Defaults (and the profile's), then the series' own fragments, then
+/// `--fragment`s.
 pub fn fragments(a: &ConfigArgs, series: Option<&Series>) -> Result<Vec<PathBuf>> {
     let dir = config_dir();
     let mut v: Vec<PathBuf> = DEFAULT_FRAGMENTS
         .iter()
         .filter(|f| !(a.no_rust && **f == "rust"))
+        .chain(profile_fragments(a.profile))
         .map(|f| dir.join(format!("{f}.config")))
         .collect();
     if let Some(s) = series {
@@ -480,6 +490,56 @@ mod tests {
         assert_eq!(parse_line("# comment"), Ok(None));
         assert!(parse_line("FOO=y").is_err());
         assert!(parse_line("CONFIG_FOO").is_err());
+    }
+
+    use clap::Parser;
+
+    fn config_args(argv: &[&str]) -> ConfigArgs {
+        let cli = crate::cli::Cli::try_parse_from([&["daxkit", "config"], argv].concat()).unwrap();
+        match cli.command {
+            crate::cli::Command::Config(c) => c,
+            c => panic!("{c:?}"),
+        }
+    }
+
+    /// `--profile debug` appends debug.config to the defaults (before the
+    /// series' and `--fragment`s, which can still override it), and every
+    /// shipped fragment parses.
+    #[test]
+    fn profiles_choose_fragments() {
+        let names = |argv: &[&str]| -> Vec<String> {
+            fragments(&config_args(argv), None)
+                .unwrap()
+                .iter()
+                .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(&[]), ["base", "dax", "probes", "rust"]);
+        assert_eq!(names(&["--profile", "default"]), names(&[]));
+        assert_eq!(
+            names(&["--profile", "debug"]),
+            ["base", "dax", "probes", "rust", "debug"]
+        );
+        assert_eq!(
+            names(&["--profile", "debug", "--no-rust"]),
+            ["base", "dax", "probes", "debug"]
+        );
+        let debug = config_args(&["--profile", "debug"]);
+        assert!(
+            crate::cli::Cli::try_parse_from(["daxkit", "config", "--profile", "kasan"]).is_err()
+        );
+        let merged = merge(&fragments(&debug, None).unwrap()).unwrap();
+        for o in [
+            "PROVE_LOCKING",
+            "DEBUG_ATOMIC_SLEEP",
+            "DEBUG_VM",
+            "SOFTLOCKUP_DETECTOR",
+            "DETECT_HUNG_TASK",
+        ] {
+            assert_eq!(merged[o].value, "y", "{o}");
+            assert!(merged[o].from.contains("debug.config"), "{o}");
+        }
+        assert!(!merged.contains_key("KASAN"));
     }
 
     #[test]

@@ -396,7 +396,7 @@ pub fn parse_rfc2822(s: &str) -> Option<(i64, i32)> {
     Some((local - offset_min * 60, offset_min as i32))
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -513,7 +513,7 @@ fn html_report_renders_in_headless_chromium() {
     // The summary shows, on its own line box, with the derived numbers.
     let summary = m["summary"].as_str().unwrap();
     assert!(
-        summary.starts_with("daxkit: dax-pmd v1 on 6.12.117: stock 15/15 as expected;"),
+        summary.starts_with("daxkit: dax-pmd v1 on 6.12.117: BAD (exit 1): stock 15/15;"),
         "{summary}"
     );
     assert!(

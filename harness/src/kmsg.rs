@@ -5,6 +5,7 @@
 //! stderr (the console). The CLI calls [`silence`] unless asked to be
 //! verbose: its output is the result table.
 
+use crate::protocol::KMSG_PREFIX;
 use std::fs::File;
 use std::io::Write;
 use std::sync::OnceLock;
@@ -30,17 +31,17 @@ pub fn silence() {
     let _ = KMSG.set(Target::Off);
 }
 
-/// One line at KERN_INFO (`warn` = KERN_WARNING), prefixed `daxkit:`.
+/// One line at KERN_INFO (`warn` = KERN_WARNING), prefixed [`KMSG_PREFIX`].
 fn emit(level: u8, msg: &str) {
     for line in msg.lines() {
         match KMSG.get() {
             // One write(2) per record: /dev/kmsg takes a record per write.
             Some(Target::Kmsg(f)) => {
                 let mut f: &File = f;
-                let _ = f.write_all(format!("<{level}>daxkit: {line}\n").as_bytes());
+                let _ = f.write_all(format!("<{level}>{KMSG_PREFIX}{line}\n").as_bytes());
             }
             Some(Target::Off) => {}
-            None => eprintln!("daxkit: {line}"),
+            None => eprintln!("{KMSG_PREFIX}{line}"),
         }
     }
 }

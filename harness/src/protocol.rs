@@ -17,6 +17,53 @@ pub const PROTOCOL_VERSION: u32 = 2;
 /// console) without guessing.
 pub const LINE_PREFIX: &str = "@daxkit ";
 
+/// Prefix of the guest's diagnostics in the kernel log (`kmsg`), which
+/// the console (ttyS0) shows as `[    3.123456] daxkit: ...`.
+pub const KMSG_PREFIX: &str = "daxkit: ";
+
+/// Case boundaries on the kernel console, so the host can attribute a
+/// kernel splat (WARNING, lockdep, ...) to the case running when it fired.
+/// The guest logs [`CaseMark::message`] to /dev/kmsg (which adds
+/// [`KMSG_PREFIX`]) before and after each case; the host reads them back
+/// with [`CaseMark::parse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseMark<'a> {
+    /// `daxkit: case start <fs>/<name>`
+    Start(&'a str),
+    /// `daxkit: case end <fs>/<name>`
+    End(&'a str),
+}
+
+impl<'a> CaseMark<'a> {
+    const START: &'static str = "case start ";
+    const END: &'static str = "case end ";
+
+    /// The message to log (without [`KMSG_PREFIX`]); the key is `fs/name`,
+    /// as the judge names cases.
+    pub fn message(&self) -> String {
+        match self {
+            CaseMark::Start(key) => format!("{}{key}", Self::START),
+            CaseMark::End(key) => format!("{}{key}", Self::END),
+        }
+    }
+
+    /// A console line (with or without the printk timestamp) that is a
+    /// case marker, exactly as the guest writes it; anything else is `None`.
+    pub fn parse(line: &'a str) -> Option<CaseMark<'a>> {
+        let line = line.trim_end_matches(['\r', '\n']);
+        let rest = match line.strip_prefix('[') {
+            Some(r) => r.split_once("] ")?.1,
+            None => line,
+        };
+        let rest = rest.strip_prefix(KMSG_PREFIX)?;
+        let key = |s: &'a str| (!s.is_empty() && !s.contains(' ')).then_some(s);
+        if let Some(k) = rest.strip_prefix(Self::START) {
+            return key(k).map(CaseMark::Start);
+        }
+        key(rest.strip_prefix(Self::END)?).map(CaseMark::End)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub v: u32,
@@ -535,6 +582,31 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_marks_round_trip_through_the_console() {
+        for m in [
+            CaseMark::Start("xfs/write-2m"),
+            CaseMark::End("ext4/read-hole"),
+        ] {
+            let console = format!("[    3.123456] {KMSG_PREFIX}{}\r", m.message());
+            assert_eq!(CaseMark::parse(&console), Some(m));
+            // Before /dev/kmsg is open, the guest writes to the console itself.
+            assert_eq!(
+                CaseMark::parse(&format!("{KMSG_PREFIX}{}", m.message())),
+                Some(m)
+            );
+        }
+        for not in [
+            "[    3.1] daxkit: case write-2m on xfs: expected PMD got PMD (3 ms)",
+            "[    3.1] daxkit: case start ",
+            "[    3.1] daxkit: case start xfs/a b",
+            "[    3.1] other: daxkit: case start xfs/a",
+            "case start xfs/a",
+        ] {
+            assert_eq!(CaseMark::parse(not), None, "{not}");
+        }
+    }
 
     fn sample() -> String {
         let mut e = Encoder::new();

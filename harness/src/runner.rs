@@ -14,7 +14,8 @@ use crate::case::{Case, Env, Needs};
 use crate::fs::{self, FsType};
 use crate::pmem::{self, FsdaxPlan, Sysfs, SZ_2M, SZ_4K};
 use crate::protocol::{
-    CaseResult, ErrorKind, Fault, Mapping, Plan, Planned, PmemMode, Record, RunPlan, Skipped,
+    CaseMark, CaseResult, ErrorKind, Fault, Mapping, Plan, Planned, PmemMode, Record, RunPlan,
+    Skipped,
 };
 use crate::report::Sink;
 use crate::{child, kmsg, sys};
@@ -258,10 +259,14 @@ pub fn select<'a>(plan: &RunPlan, all: &'a [Case]) -> Selection<'a> {
 }
 
 /// Runs one case in a child process; a crash, panic or timeout becomes an
-/// error record for that case.
+/// error record for that case. Case markers on the console bracket it, so
+/// the host attributes a kernel splat to the case it fired in.
 pub fn run_case(case: &Case, env: &Env, timeout: Duration) -> Record {
+    let key = format!("{}/{}", env.fs, case.name);
+    kmsg::log(&CaseMark::Start(&key).message());
     let start = Instant::now();
     let outcome = child::run(timeout, || (case.run)(case, env));
+    kmsg::log(&CaseMark::End(&key).message());
     let rec = match outcome {
         Ok(Ok(r)) => Record::Case(r),
         Ok(Err(msg)) => error(Some(case.name), format!("[{}] {msg}", env.fs)),

@@ -12,6 +12,7 @@
 
 pub mod accel;
 pub mod console;
+pub mod known_issues;
 pub mod launch;
 pub mod plan;
 pub mod summary;
@@ -383,7 +384,7 @@ pub fn execute(
     let mut evidence = summary::evidence(&finished.outcome);
     evidence.expect = expect.clone();
     evidence.required = required_signals(&kernel);
-    evidence.splats = splats(&finished);
+    evidence.splats = splats(&finished)?;
     let j = daxkit_harness::judge::judge(&evidence);
     let json = summary::summary_json(
         &finished,
@@ -405,19 +406,15 @@ pub fn execute(
     })
 }
 
-/// The kernel splats of a boot, for the judge's health gate.
-fn splats(f: &launch::Finished) -> Vec<Splat> {
-    f.console
-        .warnings()
-        .map(|w| Splat {
-            kind: w.kind.to_owned(),
-            line: w.line,
-            text: w.text.clone(),
-            case: None,
-            excerpt: w.text.clone(),
-            allowed: None,
-        })
-        .collect()
+/// The kernel splats of a boot, for the judge's health gate, with the
+/// known issues (`patches/known-issues.yaml`) that cover any marked.
+fn splats(f: &launch::Finished) -> Result<Vec<Splat>> {
+    let known = known_issues::KnownIssues::load_default()?;
+    let today = known_issues::Date::today();
+    for n in known.expired_hits(f.console.splats(), today) {
+        ui::warn(n);
+    }
+    Ok(known_issues::classify(f.console.splats(), &known, today))
 }
 
 /// The signals the kernel's config guarantees, when its config is kept
