@@ -62,6 +62,9 @@ pub struct StepPlan {
     pub repeat: u32,
     #[serde(default)]
     pub allow_flaky: bool,
+    /// A deliberate guest fault (daxkit's own tests).
+    #[serde(default)]
+    pub fault: Option<vm::FaultArg>,
     /// Where steps write `steps/<commit>.json` and their run folders.
     pub dir: PathBuf,
 }
@@ -143,6 +146,7 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             .collect(),
         repeat: a.runs.repeat,
         allow_flaky: a.runs.allow_flaky,
+        fault: a.runs.fault,
         dir: dir.clone(),
     };
     let plan_path = dir.join("bisect.json");
@@ -386,6 +390,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 timeout: plan.timeout,
                 repeat: plan.repeat,
                 allow_flaky: plan.allow_flaky,
+                fault: plan.fault,
             };
             let variants = if plan.variants.is_empty() {
                 vec![("kernel".to_owned(), Vec::new())]

@@ -44,6 +44,9 @@ pub struct RunOptions {
     /// Report flaky cases without failing.
     #[arg(long)]
     pub allow_flaky: bool,
+    /// Make the guest fail on purpose (tests of daxkit itself).
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<vm::FaultArg>,
 }
 
 impl RunOptions {
@@ -65,7 +68,7 @@ impl RunOptions {
             filesystems: self.filesystems.clone(),
             pmem: PmemMode::Nvdimm,
             bench_mib: (self.bench_mib > 0).then_some(self.bench_mib),
-            fault: None,
+            fault: self.fault.map(vm::FaultArg::fault),
         }
     }
 

@@ -331,7 +331,8 @@ pub fn load_plan(path: &Path) -> Result<(RunPlan, String), String> {
 
 fn inject_fault(fault: Option<Fault>) {
     match fault {
-        None | Some(Fault::CasePanic) => {} // the runner does case-panic
+        // The runner does these.
+        None | Some(Fault::CasePanic | Fault::Disagree | Fault::Splat | Fault::DropResult) => {}
         Some(Fault::KernelPanic) => {
             setup(
                 "fault",

@@ -194,6 +194,21 @@ pub enum Fault {
     Hang,
     /// Panic inside a case process (must become an error record).
     CasePanic,
+    /// Test hook (harness built with `--features test-hooks`): the first
+    /// case's trace signal contradicts its page-table readers.
+    Disagree,
+    /// Test hook: a WARNING line on the console during the first case.
+    Splat,
+    /// Test hook: the first case's result is not sent.
+    DropResult,
+}
+
+impl Fault {
+    /// Faults that only a harness built with the `test-hooks` feature
+    /// carries out (daxkit builds that harness for them).
+    pub fn needs_test_hooks(self) -> bool {
+        matches!(self, Fault::Disagree | Fault::Splat | Fault::DropResult)
+    }
 }
 
 /// One case the guest will run, on one filesystem.

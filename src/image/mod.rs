@@ -33,6 +33,10 @@ pub struct ImageArgs {
     /// Manifest to build from (default: vm-images/initramfs.yaml of this checkout).
     #[arg(long, value_name = "YAML")]
     pub manifest: Option<PathBuf>,
+    /// Build the harness with its test hooks (fault injection for
+    /// daxkit's own tests); never used for real runs.
+    #[arg(long, hide = true)]
+    pub test_hooks: bool,
 }
 
 /// A built (or cached) image.
@@ -65,7 +69,7 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
     let m = manifest::Manifest::load(&manifest_path)?;
     std::fs::create_dir_all(home.images())?;
     let log = home.images().join("harness-build.log");
-    let harness = build_harness(&log)?;
+    let harness = build_harness_with(&log, a.test_hooks)?;
     // Debug info is 5/6 of the binary and the guest never reads it; the
     // symbols stay for backtraces. `strip` is deterministic, so is the image.
     let stripped = home
@@ -160,25 +164,41 @@ fn hex(bytes: &[u8]) -> String {
 /// `cargo build -p daxkit-harness --release --target x86_64-unknown-linux-musl`;
 /// returns the binary. musl's Rust target links statically by default.
 pub fn build_harness(log: &Path) -> Result<PathBuf> {
-    ui::step("Building the guest harness (static, musl)");
+    build_harness_with(log, false)
+}
+
+/// [`build_harness`], or with `test_hooks` the harness with its fault
+/// injection compiled in, in a target dir of its own (so the two builds
+/// never overwrite each other's binary).
+pub fn build_harness_with(log: &Path, test_hooks: bool) -> Result<PathBuf> {
+    ui::step(if test_hooks {
+        "Building the guest harness with test hooks (static, musl)"
+    } else {
+        "Building the guest harness (static, musl)"
+    });
     crate::exec::require_rustup("target", GUEST_TARGET)?;
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    Cmd::new(cargo)
-        .args([
-            "build",
-            "-p",
-            "daxkit-harness",
-            "--release",
-            "--target",
-            GUEST_TARGET,
-        ])
-        .cwd(&root)
-        .run_logged(log, |_| {})
-        .context("building the guest harness")?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+    let mut target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
+    let mut cmd = Cmd::new(cargo).args([
+        "build",
+        "-p",
+        "daxkit-harness",
+        "--release",
+        "--target",
+        GUEST_TARGET,
+    ]);
+    if test_hooks {
+        target_dir = target_dir.join("test-hooks");
+        cmd = cmd
+            .args(["--features", "test-hooks", "--target-dir"])
+            .arg(&target_dir);
+    }
+    cmd.cwd(&root)
+        .run_logged(log, |_| {})
+        .context("building the guest harness")?;
     Ok(target_dir.join(GUEST_TARGET).join("release/daxkit-harness"))
 }
 

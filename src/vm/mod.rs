@@ -56,11 +56,30 @@ pub fn firmware() -> Firmware {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum FaultArg {
     KernelPanic,
     Hang,
     CasePanic,
+    Disagree,
+    Splat,
+    DropResult,
+}
+
+impl FaultArg {
+    pub fn fault(self) -> Fault {
+        match self {
+            FaultArg::KernelPanic => Fault::KernelPanic,
+            FaultArg::Hang => Fault::Hang,
+            FaultArg::CasePanic => Fault::CasePanic,
+            FaultArg::Disagree => Fault::Disagree,
+            FaultArg::Splat => Fault::Splat,
+            FaultArg::DropResult => Fault::DropResult,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,11 +164,7 @@ impl RunArgs {
             filesystems: self.filesystems.clone(),
             pmem: pmem_mode(self.vm.pmem),
             bench_mib: self.bench_mib,
-            fault: self.fault.map(|f| match f {
-                FaultArg::KernelPanic => Fault::KernelPanic,
-                FaultArg::Hang => Fault::Hang,
-                FaultArg::CasePanic => Fault::CasePanic,
-            }),
+            fault: self.fault.map(FaultArg::fault),
         }
     }
 
@@ -228,7 +243,7 @@ fn create_backing(plan: &plan::QemuPlan) -> Result<()> {
     Ok(())
 }
 
-fn image_for(home: &Home, a: &VmArgs, debug_shell: bool) -> Result<PathBuf> {
+fn image_for(home: &Home, a: &VmArgs, debug_shell: bool, test_hooks: bool) -> Result<PathBuf> {
     match &a.image {
         Some(p) => Ok(p.clone()),
         None => Ok(image::build(
@@ -236,6 +251,7 @@ fn image_for(home: &Home, a: &VmArgs, debug_shell: bool) -> Result<PathBuf> {
             &ImageArgs {
                 debug_shell,
                 manifest: None,
+                test_hooks,
             },
         )?
         .path),
@@ -485,7 +501,8 @@ fn prepare(
 ) -> Result<(PathBuf, accel::Choice)> {
     let kernel = check_kernel(vm)?;
     exec::require_tool(&vm.qemu.to_string_lossy())?;
-    let image = image_for(home, vm, debug_shell)?;
+    let hooks = rplan.fault.is_some_and(|f| f.needs_test_hooks());
+    let image = image_for(home, vm, debug_shell, hooks)?;
     image::run_initrd(&image, rplan, &dir.join("initrd.img"))?;
     let choice = accel::choose(
         vm.accel,
