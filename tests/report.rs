@@ -341,7 +341,11 @@ fn matrix_gitlab_is_a_parallel_matrix_job_and_a_merge_job() {
 fn matrix_rejects_an_unknown_format() {
     let t = tempfile::tempdir().unwrap();
     let o = daxkit(t.path(), &["matrix", "--format", "jenkins"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        o.status.code(),
+        Some(128),
+        "usage errors exit 128, not clap's 2 (bisect would read bad)"
+    );
     assert!(stderr(&o).contains("jenkins"));
 }
 
