@@ -11,6 +11,8 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How many trailing output lines an error carries.
 pub const TAIL_LINES: usize = 30;
@@ -76,25 +78,34 @@ impl Cmd {
     }
 
     fn expression(&self) -> duct::Expression {
-        let mut e = duct::cmd(&self.program, &self.args);
+        // No command reads daxkit's stdin; in its own process group one
+        // that tried would stop on SIGTTIN instead of failing.
+        let mut e = duct::cmd(&self.program, &self.args).stdin_null();
         for (k, v) in &self.env {
             e = e.env(k, v);
         }
         if let Some(dir) = &self.cwd {
             e = e.dir(dir);
         }
-        e
+        // Its own process group: on an interrupt the whole tree (make and
+        // its jobs) is signalled, whoever got the signal.
+        e.before_spawn(|c| {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+            Ok(())
+        })
+    }
+
+    fn interrupted_error(&self) -> anyhow::Error {
+        Interrupted {
+            command: self.display(),
+        }
+        .into()
     }
 
     /// Runs to completion and returns stdout; stderr goes into the error.
     pub fn read(&self) -> Result<String> {
-        let out = self
-            .expression()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .run()
-            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = self.run_captured(self.expression().stdout_capture().stderr_capture())?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
             bail!(
@@ -110,19 +121,36 @@ impl Cmd {
     /// Runs to completion and returns stdout+stderr whatever the exit
     /// status (for tools like checkpatch whose status is a verdict).
     pub fn read_unchecked(&self) -> Result<String> {
-        let out = self
-            .expression()
-            .stderr_to_stdout()
-            .stdout_capture()
-            .unchecked()
-            .run()
-            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = self.run_captured(self.expression().stderr_to_stdout().stdout_capture())?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Starts `e`, waits under [`supervise`], and returns its output
+    /// whatever the status; an interrupt is an [`Interrupted`] error.
+    fn run_captured(&self, e: duct::Expression) -> Result<std::process::Output> {
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
+        let handle = e
+            .unchecked()
+            .start()
+            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = supervise(&handle.pids(), || handle.wait().cloned())
+            .with_context(|| format!("waiting for `{}`", self.display()))?;
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
+        Ok(out)
     }
 
     /// Runs with stdout+stderr teed line by line to `log` (appended) and to
     /// `on_line`. A failure names the command, the log and its last lines.
+    /// On an interrupt the command's process group gets SIGINT (then
+    /// SIGKILL) and the result is an [`Interrupted`] error.
     pub fn run_logged(&self, log: &Path, mut on_line: impl FnMut(&str)) -> Result<()> {
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -136,21 +164,27 @@ impl Cmd {
             .reader()
             .with_context(|| format!("starting `{}`", self.display()))?;
         let mut tail = VecDeque::with_capacity(TAIL_LINES);
-        let mut buf = BufReader::new(&reader);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            if buf.read_until(b'\n', &mut line)? == 0 {
-                break;
+        supervise(&reader.pids(), || -> Result<()> {
+            let mut buf = BufReader::new(&reader);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                if buf.read_until(b'\n', &mut line)? == 0 {
+                    return Ok(());
+                }
+                file.write_all(&line)?;
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end();
+                on_line(text);
+                if tail.len() == TAIL_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(text.to_owned());
             }
-            file.write_all(&line)?;
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end();
-            on_line(text);
-            if tail.len() == TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(text.to_owned());
+        })?;
+        if interrupted() {
+            writeln!(file, "daxkit: interrupted; `{}` stopped", self.display())?;
+            return Err(self.interrupted_error());
         }
         let status = reader
             .try_wait()?
@@ -168,6 +202,77 @@ impl Cmd {
         }
         Ok(())
     }
+}
+
+/// A command stopped because daxkit was interrupted (Ctrl-C, SIGINT or
+/// SIGTERM to daxkit alone); `main` maps it to exit 130.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted: `{command}` stopped")]
+pub struct Interrupted {
+    pub command: String,
+}
+
+/// Whether `err` comes from an interrupt.
+pub fn is_interrupted(err: &anyhow::Error) -> bool {
+    interrupted() || err.chain().any(|c| c.is::<Interrupted>())
+}
+
+/// How long an interrupted child's process group has to stop after SIGINT
+/// (kbuild deletes half-written targets) before SIGTERM (for jobs that
+/// ignore SIGINT, as `&` jobs of a shell do), and after that SIGKILL.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(3);
+
+/// Process groups of the children running now, for a forced exit.
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+fn signal_group(pgid: i32, sig: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals a process group; no
+        // memory is involved.
+        unsafe {
+            libc::kill(-pgid, sig);
+        }
+    }
+}
+
+/// Runs `wait` (which waits for a child started by [`Cmd`], leader of its
+/// own process group `pids[0]`) while a watcher thread signals the group
+/// once [`interrupted`] turns true: SIGINT, then SIGTERM and SIGKILL
+/// [`INTERRUPT_GRACE`] apart. Without this, a SIGINT sent to daxkit alone (CI
+/// cancel, `timeout -s INT`, systemd) let make run on to the end.
+fn supervise<T>(pids: &[u32], wait: impl FnOnce() -> T) -> T {
+    let Some(pgid) = pids.first().and_then(|p| i32::try_from(*p).ok()) else {
+        return wait();
+    };
+    let lock = || GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+    lock().push(pgid);
+    let done = AtomicBool::new(false);
+    let out = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                if interrupted() {
+                    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGKILL] {
+                        signal_group(pgid, sig);
+                        let t = Instant::now();
+                        while !done.load(Ordering::SeqCst) && t.elapsed() < INTERRUPT_GRACE {
+                            std::thread::park_timeout(Duration::from_millis(50));
+                        }
+                        if done.load(Ordering::SeqCst) {
+                            break;
+                        }
+                    }
+                    return;
+                }
+                std::thread::park_timeout(Duration::from_millis(50));
+            }
+        });
+        let out = wait();
+        done.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
+        out
+    });
+    lock().retain(|g| *g != pgid);
+    out
 }
 
 /// A command that ran and failed; carries what a user needs to act on it.
@@ -332,13 +437,18 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler once. Children in our process group get the
-/// signal from the terminal themselves; we only remember it so stages stop
-/// cleanly and clean up (QEMU guards, worktree state) instead of dying mid-way.
+/// Installs the Ctrl-C (and SIGTERM) handler once. Children run in their
+/// own process groups, so the terminal's Ctrl-C reaches daxkit alone, as a
+/// CI cancel or `timeout -s INT` does: the handler remembers it, the
+/// running command's group is stopped ([`supervise`]), and stages clean up
+/// (QEMU guards, worktree state) instead of dying mid-way.
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             // Second Ctrl-C: the user means it.
+            for g in GROUPS.lock().map(|g| g.clone()).unwrap_or_default() {
+                signal_group(g, libc::SIGKILL);
+            }
             std::process::exit(130);
         }
         eprintln!("daxkit: interrupted, cleaning up (Ctrl-C again to force)");

@@ -45,7 +45,7 @@ fn main() {
         Ok(code) => code,
         Err(err) => {
             eprintln!("daxkit: error: {err:#}");
-            if exec::interrupted() {
+            if exec::is_interrupted(&err) {
                 exit::INTERRUPTED
             } else {
                 exit::ERROR
