@@ -81,6 +81,9 @@ impl Cmd {
         // No command reads daxkit's stdin; in its own process group one
         // that tried would stop on SIGTTIN instead of failing.
         let mut e = duct::cmd(&self.program, &self.args).stdin_null();
+        if let Some(path) = child_path().filter(|_| !self.env.iter().any(|(k, _)| k == "PATH")) {
+            e = e.env("PATH", path);
+        }
         for (k, v) in &self.env {
             e = e.env(k, v);
         }
@@ -116,6 +119,16 @@ impl Cmd {
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Runs to completion; returns whether it succeeded and its
+    /// stdout+stderr (for checks whose failure is an answer).
+    pub fn read_status(&self) -> Result<(bool, String)> {
+        let out = self.run_captured(self.expression().stderr_to_stdout().stdout_capture())?;
+        Ok((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
     }
 
     /// Runs to completion and returns stdout+stderr whatever the exit
@@ -202,6 +215,19 @@ impl Cmd {
         }
         Ok(())
     }
+}
+
+/// Something the host lacks and daxkit may not or cannot install, or a
+/// request this host or tree cannot meet (CONFIG_RUST on a tree whose Rust
+/// version the host cannot give): exit 128, never a build failure or a
+/// verdict. Workflows that turn build errors into outcomes pass it up.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+/// Whether `err` is (or wraps) a [`HostError`].
+pub fn is_host_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.is::<HostError>())
 }
 
 /// A command stopped because daxkit was interrupted (Ctrl-C, SIGINT or
@@ -342,15 +368,38 @@ pub fn find_tool(tool: &str) -> Option<PathBuf> {
         return is_executable(&p).then_some(p);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|c| c.join("bin"));
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
-        .chain(cargo_bin)
+        .chain(cargo_bin())
         .map(|d| d.join(tool))
         .find(|p| is_executable(p))
+}
+
+/// `$CARGO_HOME/bin` or `~/.cargo/bin`.
+fn cargo_bin() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin"))
+}
+
+/// PATH for children when the directories [`find_tool`] also searches are
+/// missing from it: kbuild runs `bindgen` and `rustc` by name, so what
+/// daxkit found (or `cargo install`ed) must be what make finds.
+fn child_path() -> Option<OsString> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    let before = dirs.len();
+    for d in ["/usr/sbin", "/sbin"]
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(cargo_bin())
+    {
+        if !dirs.contains(&d) && d.is_dir() {
+            dirs.push(d);
+        }
+    }
+    (dirs.len() != before).then(|| std::env::join_paths(dirs).ok())?
 }
 
 fn is_executable(p: &Path) -> bool {

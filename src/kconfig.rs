@@ -203,15 +203,16 @@ fn configure_with(
     for t in ["make", "gcc", "flex", "bison", "perl"] {
         require_tool(t)?;
     }
-    if requests.get("RUST").is_some_and(|r| r.value == "y") {
-        // Kconfig decides RUST_IS_AVAILABLE by running the toolchain:
-        // without it, CONFIG_RUST would just be dropped.
-        ensure_rust_toolchain()?;
-    }
     // Make and check the config in a scratch dir; only a verified config
     // reaches the build dir, so a bad fragment never costs a rebuild.
     let scratch = build.with_file_name("config-scratch");
     std::fs::create_dir_all(&scratch)?;
+    if requests.get("RUST").is_some_and(|r| r.value == "y") {
+        // Kconfig decides RUST_IS_AVAILABLE by running the tree's
+        // rust_is_available.sh: ask the same script first, or CONFIG_RUST
+        // would just be dropped.
+        crate::toolchain::ensure_available(&applied.worktree, &scratch)?;
+    }
     let frag_path = scratch.join("daxkit-fragment.config");
     std::fs::write(&frag_path, &merged)?;
     let log = scratch.join("daxkit-config.log");
@@ -266,27 +267,6 @@ fn configure_with(
         total_set: actual.values().filter(|v| *v != "n").count(),
         reused: false,
     })
-}
-
-/// rustc's source, bindgen and libclang: what `scripts/rust_is_available.sh`
-/// checks before Kconfig offers CONFIG_RUST.
-fn ensure_rust_toolchain() -> Result<()> {
-    crate::exec::require_rustup("component", "rust-src")?;
-    require_tool("bindgen")?;
-    let has_libclang = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().starts_with("llvm-"));
-    if !has_libclang {
-        let p = crate::exec::Provider::Apt("libclang-dev");
-        if crate::exec::may_install() {
-            crate::exec::install(p)?;
-        } else {
-            bail!("CONFIG_RUST needs libclang for bindgen: install {p}");
-        }
-    }
-    Ok(())
 }
 
 pub fn verify(

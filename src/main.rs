@@ -18,6 +18,7 @@ mod report;
 mod reproduce;
 mod runs;
 mod series;
+mod toolchain;
 mod tree;
 mod ui;
 mod vm;
