@@ -9,7 +9,7 @@
 
 use crate::apply::Applied;
 use crate::cli::ConfigArgs;
-use crate::exec::{require_tool, Cmd};
+use crate::exec::{require_tool, Cmd, HostError};
 use crate::home::Home;
 use crate::series::Series;
 use crate::ui;
@@ -168,6 +168,7 @@ fn configure_with(
 ) -> Result<ConfigReport> {
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
+    let frags = &rust_fit(applied, frags)?;
     let requests = merge(frags)?;
     let mut merged = String::new();
     for (name, r) in &requests {
@@ -267,6 +268,48 @@ fn configure_with(
         total_set: actual.values().filter(|v| *v != "n").count(),
         reused: false,
     })
+}
+
+/// CONFIG_RUST only where the host's Rust fits the tree
+/// ([`toolchain::fit`](crate::toolchain::fit)): the default `rust` fragment
+/// is left out with a one-line note saying why; a series fragment or
+/// `--fragment` asking for CONFIG_RUST=y is refused with that reason.
+fn rust_fit(applied: &Applied, frags: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let asks_rust = |files: &[PathBuf]| -> Result<Option<String>> {
+        Ok(merge(files)?
+            .remove("RUST")
+            .filter(|r| r.value == "y")
+            .map(|r| r.from))
+    };
+    if asks_rust(frags)?.is_none() {
+        return Ok(frags.to_vec());
+    }
+    let crate::toolchain::Fit::Unfit(why) = crate::toolchain::check_fit(&applied.worktree)? else {
+        return Ok(frags.to_vec());
+    };
+    // The defaults come first (see `fragments`); the same file given again
+    // with --fragment is an explicit request.
+    let default = config_dir().join("rust.config").canonicalize().ok();
+    let default_at = frags.iter().position(|f| default.as_ref() == Some(f));
+    for (i, f) in frags.iter().enumerate() {
+        if Some(i) == default_at {
+            continue;
+        }
+        if let Some(from) = asks_rust(std::slice::from_ref(f))? {
+            return Err(HostError(format!(
+                "CONFIG_RUST=y ({from}) cannot be built on this host: {why}"
+            ))
+            .into());
+        }
+    }
+    ui::note(format!(
+        "leaving the rust fragment out (no CONFIG_RUST): {why}"
+    ));
+    let mut kept = frags.to_vec();
+    if let Some(i) = default_at {
+        kept.remove(i);
+    }
+    Ok(kept)
 }
 
 pub fn verify(

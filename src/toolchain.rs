@@ -1,18 +1,184 @@
 //! The Rust toolchain for CONFIG_RUST, per kernel tree, checked the way
 //! the kernel checks it.
 //!
-//! [`ensure_available`]: `make rustavailable` (the tree's
-//! `scripts/rust_is_available.sh`, which is also what Kconfig's
-//! RUST_IS_AVAILABLE runs). Each missing piece it names — rust-src,
-//! bindgen, libclang — is installed when allowed ([`exec::may_install`])
-//! and the tree asked again; otherwise the error names each piece and
-//! where it comes from. Without this, Kconfig silently drops CONFIG_RUST.
+//! Two questions, in this order:
 //!
-//! A failure is a [`HostError`] (exit 128), never a build failure.
+//! 1. [`fit`]: can the host's rustc and bindgen build this tree at all?
+//!    From 6.11 on the kernel states a minimum (`scripts/min-tool-version.sh`);
+//!    before 6.11 it supported exactly one pinned version (Debian's 6.1
+//!    wants rustc 1.62 / bindgen 0.56 and fails with 1.95 / 0.73 on
+//!    `--blacklist-type` in rust/Makefile), and `rust_is_available.sh`
+//!    only warns "too new", so the tree's own check cannot tell.
+//! 2. [`ensure_available`]: `make rustavailable` (the tree's
+//!    `scripts/rust_is_available.sh`, which is also what Kconfig's
+//!    RUST_IS_AVAILABLE runs). Each missing piece it names — rust-src,
+//!    bindgen, libclang — is installed when allowed ([`exec::may_install`])
+//!    and the tree asked again; otherwise the error names each piece and
+//!    where it comes from. Without this, Kconfig silently drops CONFIG_RUST.
+//!
+//! Both failures are [`HostError`]s (exit 128), never a build failure.
 
 use crate::exec::{self, find_tool, Cmd, HostError, Provider};
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::fmt;
 use std::path::Path;
+
+/// A dotted tool version, `1.78.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl Version {
+    /// The first word of `text` that reads as `X.Y[.Z]` (`rustc 1.95.0
+    /// (59807616e 2026-04-14)`, `bindgen 0.73.2`, `1.62.0`).
+    pub fn find(text: &str) -> Option<Version> {
+        text.split_whitespace().find_map(|w| {
+            let mut it = w.split('.').map(|n| n.parse::<u32>().ok());
+            let (a, b) = (it.next()??, it.next()??);
+            let c = it.next().map_or(Some(0), |c| c)?;
+            Some(Version(a, b, c))
+        })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// The first kernel that supports a minimum Rust version rather than
+/// exactly one (Documentation/rust/quick-start.rst: "A recent version of
+/// the Rust compiler is required" from 6.11; "A particular version" before).
+pub const MIN_VERSION_POLICY_SINCE: (u32, u32) = (6, 11);
+
+/// What a tree asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeRust {
+    /// `VERSION.PATCHLEVEL` from the tree's Makefile.
+    pub kernel: (u32, u32),
+    /// `scripts/min-tool-version.sh rustc`; `None` when the tree has no
+    /// Rust support.
+    pub rustc: Option<Version>,
+    /// `scripts/min-tool-version.sh bindgen`.
+    pub bindgen: Option<Version>,
+}
+
+/// What the host has (`None`: not installed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRust {
+    pub rustc: Option<Version>,
+    pub bindgen: Option<Version>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fit {
+    /// The host's versions (or what daxkit would install) can build it.
+    Fits,
+    /// Why Rust cannot be had for this tree on this host (one line).
+    Unfit(String),
+}
+
+/// Whether the host's rustc/bindgen can build the tree's Rust code. A tool
+/// the host lacks counts as fitting a minimum (daxkit installs the latest),
+/// never a pinned version.
+pub fn fit(tree: &TreeRust, host: &HostRust) -> Fit {
+    let (maj, min) = tree.kernel;
+    let (Some(need_rustc), Some(need_bindgen)) = (tree.rustc, tree.bindgen) else {
+        return Fit::Unfit(format!(
+            "Linux {maj}.{min} has no Rust support (its scripts/min-tool-version.sh names no rustc/bindgen)"
+        ));
+    };
+    let show = |v: Option<Version>| v.map_or("none".to_owned(), |v| v.to_string());
+    let tools = [
+        ("rustc", need_rustc, host.rustc),
+        ("bindgen", need_bindgen, host.bindgen),
+    ];
+    if tree.kernel < MIN_VERSION_POLICY_SINCE {
+        let same = |need: Version, have: Option<Version>| {
+            have.is_some_and(|h| (h.0, h.1) == (need.0, need.1))
+        };
+        if tools.iter().all(|(_, need, have)| same(*need, *have)) {
+            return Fit::Fits;
+        }
+        return Fit::Unfit(format!(
+            "Linux {maj}.{min} builds Rust only with rustc {}.{}.x and bindgen {}.{}.x (kernels before {}.{} pin one version); this host has rustc {}, bindgen {}",
+            need_rustc.0,
+            need_rustc.1,
+            need_bindgen.0,
+            need_bindgen.1,
+            MIN_VERSION_POLICY_SINCE.0,
+            MIN_VERSION_POLICY_SINCE.1,
+            show(host.rustc),
+            show(host.bindgen)
+        ));
+    }
+    let old: Vec<String> = tools
+        .iter()
+        .filter_map(|(tool, need, have)| {
+            have.filter(|h| h < need)
+                .map(|h| format!("{tool} {h} is older than its minimum {need}"))
+        })
+        .collect();
+    if old.is_empty() {
+        Fit::Fits
+    } else {
+        Fit::Unfit(format!("Linux {maj}.{min}: {}", old.join("; ")))
+    }
+}
+
+/// Reads `VERSION`/`PATCHLEVEL` and the Rust minimums from the tree.
+pub fn tree_rust(src: &Path) -> Result<TreeRust> {
+    let makefile = src.join("Makefile");
+    let text = std::fs::read_to_string(&makefile)
+        .with_context(|| format!("reading {}", makefile.display()))?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim_start().strip_prefix('='))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    let kernel = match (field("VERSION"), field("PATCHLEVEL")) {
+        (Some(v), Some(p)) => (v, p),
+        _ => anyhow::bail!("{}: no VERSION/PATCHLEVEL", makefile.display()),
+    };
+    let script = src.join("scripts/min-tool-version.sh");
+    let min = |tool: &str| {
+        if !script.is_file() {
+            return None;
+        }
+        Cmd::new("sh")
+            .arg(&script)
+            .arg(tool)
+            .read()
+            .ok()
+            .and_then(|s| Version::find(&s))
+    };
+    Ok(TreeRust {
+        kernel,
+        rustc: min("rustc"),
+        bindgen: min("bindgen"),
+    })
+}
+
+/// The host's rustc and bindgen versions.
+pub fn host_rust() -> HostRust {
+    let version = |tool: &str| {
+        let path = find_tool(tool)?;
+        Cmd::new(path)
+            .arg("--version")
+            .read()
+            .ok()
+            .and_then(|s| Version::find(&s))
+    };
+    HostRust {
+        rustc: version("rustc"),
+        bindgen: version("bindgen"),
+    }
+}
+
+/// [`fit`] for the tree at `src` and this host.
+pub fn check_fit(src: &Path) -> Result<Fit> {
+    Ok(fit(&tree_rust(src)?, &host_rust()))
+}
 
 /// One piece of the Rust toolchain that `rust_is_available.sh` found
 /// missing or unusable.
@@ -185,6 +351,110 @@ pub fn ensure_available(src: &Path, scratch: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn v(s: &str) -> Option<Version> {
+        Version::find(s)
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            v("rustc 1.95.0 (59807616e 2026-04-14)"),
+            Some(Version(1, 95, 0))
+        );
+        assert_eq!(v("bindgen 0.73.2"), Some(Version(0, 73, 2)));
+        assert_eq!(v("1.62.0\n"), Some(Version(1, 62, 0)));
+        assert_eq!(v("bindgen 0.56"), Some(Version(0, 56, 0)));
+        assert_eq!(v("rustc: unknown tool"), None);
+        assert!(Version(1, 100, 0) > Version(1, 95, 3));
+    }
+
+    fn tree(kernel: (u32, u32), rustc: &str, bindgen: &str) -> TreeRust {
+        TreeRust {
+            kernel,
+            rustc: v(rustc),
+            bindgen: v(bindgen),
+        }
+    }
+
+    fn host(rustc: &str, bindgen: &str) -> HostRust {
+        HostRust {
+            rustc: v(rustc),
+            bindgen: v(bindgen),
+        }
+    }
+
+    #[test]
+    fn fit_table() {
+        let debian_612 = tree((6, 12), "1.78.0", "0.65.1");
+        let debian_61 = tree((6, 1), "1.62.0", "0.56.0");
+        let v6_11 = tree((6, 11), "1.78.0", "0.65.1");
+        let v6_10 = tree((6, 10), "1.78.0", "0.65.1");
+        let no_rust = tree((5, 15), "", "");
+        for (t, h, fits, reason) in [
+            // This host (Debian 12, rustup stable, cargo-installed bindgen).
+            (&debian_612, host("1.95.0", "0.73.2"), true, ""),
+            (&debian_612, host("1.78.0", "0.65.1"), true, ""),
+            // Missing tools fit a minimum: daxkit installs the latest.
+            (&debian_612, host("1.95.0", ""), true, ""),
+            (&v6_11, host("1.95.0", "0.73.2"), true, ""),
+            (
+                &debian_612,
+                host("1.77.2", "0.73.2"),
+                false,
+                "rustc 1.77.2 is older than its minimum 1.78.0",
+            ),
+            (
+                &debian_612,
+                host("1.95.0", "0.60.1"),
+                false,
+                "bindgen 0.60.1 is older than its minimum 0.65.1",
+            ),
+            // Pinned: exactly one version, newer does not fit.
+            (
+                &debian_61,
+                host("1.95.0", "0.73.2"),
+                false,
+                "Linux 6.1 builds Rust only with rustc 1.62.x and bindgen 0.56.x",
+            ),
+            (&debian_61, host("1.62.0", "0.56.0"), true, ""),
+            (&debian_61, host("1.62.1", "0.56.2"), true, ""),
+            (
+                &debian_61,
+                host("1.62.0", "0.73.2"),
+                false,
+                "this host has rustc 1.62.0, bindgen 0.73.2",
+            ),
+            (&debian_61, host("1.62.0", ""), false, "bindgen none"),
+            (
+                &debian_61,
+                host("1.61.0", "0.56.0"),
+                false,
+                "pin one version",
+            ),
+            (&v6_10, host("1.78.0", "0.65.1"), true, ""),
+            (
+                &v6_10,
+                host("1.79.0", "0.65.1"),
+                false,
+                "Linux 6.10 builds Rust only with rustc 1.78.x",
+            ),
+            (
+                &no_rust,
+                host("1.95.0", "0.73.2"),
+                false,
+                "Linux 5.15 has no Rust support",
+            ),
+        ] {
+            match fit(t, &h) {
+                Fit::Fits => assert!(fits, "{t:?} {h:?} fits, expected: {reason}"),
+                Fit::Unfit(why) => {
+                    assert!(!fits, "{t:?} {h:?}: {why}");
+                    assert!(why.contains(reason), "{why} lacks {reason}");
+                }
+            }
+        }
+    }
+
     /// Real `make rustavailable` output of Debian's 6.12 tree.
     #[test]
     fn pieces_from_rust_is_available() {
@@ -209,5 +479,58 @@ mod tests {
         }
         assert!(Piece::Libclang.describe().contains("libclang-dev"));
         assert!(Piece::Bindgen.describe().contains("bindgen-cli"));
+    }
+
+    /// On a real kernel tree (seconds, no build): `DAXKIT_TEST_KERNEL_TREE=
+    /// /path/to/linux cargo test real_tree -- --ignored`. Debian's 6.12
+    /// fits this host and says "Rust is available"; Debian's 6.1 does not fit.
+    #[test]
+    #[ignore]
+    fn real_tree() {
+        let Some(src) = std::env::var_os("DAXKIT_TEST_KERNEL_TREE") else {
+            panic!("set DAXKIT_TEST_KERNEL_TREE to a kernel source tree");
+        };
+        let src = std::path::PathBuf::from(src);
+        let t = tree_rust(&src).unwrap();
+        let h = host_rust();
+        let f = fit(&t, &h);
+        eprintln!("{t:?}\n{h:?}\n{f:?}");
+        let scratch = tempfile::tempdir().unwrap();
+        if t.kernel >= MIN_VERSION_POLICY_SINCE {
+            assert_eq!(f, Fit::Fits);
+            ensure_available(&src, scratch.path()).unwrap();
+            // The tree names each piece it misses: point it at nothing.
+            let out = Cmd::new("make")
+                .arg("-C")
+                .arg(&src)
+                .arg(format!("O={}", scratch.path().display()))
+                .args(["rustavailable", "BINDGEN=/nonexistent/bindgen"])
+                .read_status()
+                .unwrap();
+            assert!(!out.0);
+            assert_eq!(missing_pieces(&out.1), [Piece::Bindgen], "{}", out.1);
+            let out = Cmd::new("make")
+                .arg("-C")
+                .arg(&src)
+                .arg(format!("O={}", scratch.path().display()))
+                .args(["rustavailable", "RUST_LIB_SRC=/nonexistent"])
+                .read_status()
+                .unwrap();
+            assert_eq!(missing_pieces(&out.1), [Piece::RustSrc], "{}", out.1);
+            let out = Cmd::new("make")
+                .arg("-C")
+                .arg(&src)
+                .arg(format!("O={}", scratch.path().display()))
+                .arg("rustavailable")
+                .env("LIBCLANG_PATH", "/nonexistent")
+                .read_status()
+                .unwrap();
+            assert_eq!(missing_pieces(&out.1), [Piece::Libclang], "{}", out.1);
+        } else {
+            assert!(matches!(f, Fit::Unfit(_)), "{f:?}");
+            // The tree's own check passes with a "too new" warning: only
+            // the fit can tell.
+            assert_eq!(rustavailable(&src, scratch.path()).unwrap(), None);
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! CONFIG_RUST per tree, on fixture trees whose Makefile answers
 //! `rustavailable` with the words of the real `scripts/rust_is_available.sh`
-//! and whose `allnoconfig` writes the merged fragment as `.config`: a
-//! missing piece is a host error (128) naming its package — never a
-//! silently dropped option.
+//! and whose `allnoconfig` writes the merged fragment as `.config`: the
+//! default rust fragment is left out where the host's Rust cannot build the
+//! tree, an explicit CONFIG_RUST=y is refused, and a missing piece is a
+//! host error (128) naming its package — never a silently dropped option.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -83,6 +84,42 @@ fn made_config(root: &Path) -> String {
         }
     }
     panic!("no .config under {}", work.display());
+}
+
+#[test]
+fn pinned_tree_leaves_default_rust_out_and_refuses_an_explicit_request() {
+    let t = tempfile::tempdir().unwrap();
+    // Like Debian's 6.1: one pinned version no current rustup gives.
+    let src = tree(t.path(), 1, "1.0.0", "0.1.0", AVAILABLE);
+    let o = daxkit(t.path(), &["config", "--tree", src.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("leaving the rust fragment out"), "{out}");
+    assert!(
+        out.contains("Linux 6.1 builds Rust only with rustc 1.0.x"),
+        "{out}"
+    );
+    let config = made_config(t.path());
+    assert!(config.contains("CONFIG_FS_DAX=y"), "{config}");
+    assert!(!config.contains("CONFIG_RUST=y"), "{config}");
+
+    let frag = t.path().join("mine.config");
+    std::fs::write(&frag, "# mine\nCONFIG_RUST=y\n").unwrap();
+    let o = daxkit(
+        t.path(),
+        &[
+            "config",
+            "--tree",
+            src.to_str().unwrap(),
+            "--fragment",
+            frag.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(128), "{out}");
+    assert!(out.contains("mine.config:2"), "{out}");
+    assert!(out.contains("rustc 1.0.x"), "{out}");
 }
 
 #[test]
