@@ -1,5 +1,5 @@
 //! `daxkit build`: `make bzImage` in the worktree with `O=<build dir>`,
-//! ccache when installed, `-j` = cores, a progress bar driven by kbuild's
+//! ccache (installed on demand), `-j` = cores, a progress bar driven by kbuild's
 //! own output, the full log in the build dir.
 //!
 //! One build dir per tree, locked while a build runs, so a second daxkit
@@ -24,7 +24,7 @@ const FIRST_BUILD_ESTIMATE: u64 = 2600;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
-    /// `CC=` for make; `None` picks `ccache gcc` when ccache is installed.
+    /// `CC=` for make; `None`: `ccache gcc` (see [`default_cc`]).
     pub cc: Option<String>,
     pub jobs: usize,
     /// A make target other than bzImage (e.g. `fs/dax.o`): built, never kept.
@@ -47,6 +47,48 @@ pub struct BuildOutcome {
     pub log: PathBuf,
 }
 
+/// What `CC=` to use when the user gave none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CcChoice {
+    /// `ccache gcc`, ccache installed already.
+    Ccache,
+    /// `ccache gcc` after installing ccache.
+    InstallCcache,
+    /// Plain gcc: ccache is missing and daxkit may not install it.
+    PlainGcc,
+}
+
+/// The README promises ccache: installed on demand like every other tool;
+/// plain gcc only when installing is not allowed.
+pub fn cc_choice(have_ccache: bool, may_install: bool) -> CcChoice {
+    match (have_ccache, may_install) {
+        (true, _) => CcChoice::Ccache,
+        (false, true) => CcChoice::InstallCcache,
+        (false, false) => CcChoice::PlainGcc,
+    }
+}
+
+/// `CC=` for a build without `--cc`: `ccache gcc`, installing ccache when
+/// allowed (a failed install is an error); plain gcc, with a note saying
+/// so, when installing is not allowed.
+pub fn default_cc() -> Result<Option<String>> {
+    match cc_choice(find_tool("ccache").is_some(), exec::may_install()) {
+        CcChoice::Ccache => Ok(Some("ccache gcc".to_owned())),
+        CcChoice::InstallCcache => {
+            require_tool("ccache")?;
+            Ok(Some("ccache gcc".to_owned()))
+        }
+        CcChoice::PlainGcc => {
+            ui::note(format!(
+                "building without ccache (not installed, and daxkit may not install it: \
+                 not root with apt-get, or DAXKIT_NO_INSTALL is set); install {}",
+                exec::Provider::Apt("ccache")
+            ));
+            Ok(None)
+        }
+    }
+}
+
 /// The make invocation, without running it.
 pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
     let mut cmd = Cmd::new("make")
@@ -55,11 +97,7 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
         .arg(format!("O={}", build.display()))
         .arg("ARCH=x86_64")
         .arg(format!("-j{}", opts.jobs));
-    let cc = match &opts.cc {
-        Some(cc) => Some(cc.clone()),
-        None => find_tool("ccache").map(|_| "ccache gcc".to_owned()),
-    };
-    if let Some(cc) = cc {
+    if let Some(cc) = &opts.cc {
         if cc.starts_with("ccache") {
             // Relative paths in the hash: worktrees at other paths still
             // hit. The cache itself is the user's (CCACHE_DIR or ccache's
@@ -174,6 +212,13 @@ pub fn build(
         .unwrap_or(FIRST_BUILD_ESTIMATE);
     let log = build.join("daxkit-build.log");
     std::fs::write(&log, "")?;
+    let opts = &BuildOptions {
+        cc: match &opts.cc {
+            Some(cc) => Some(cc.clone()),
+            None => default_cc()?,
+        },
+        ..opts.clone()
+    };
     let cmd = make_cmd(&applied.worktree, &build, opts);
     ui::step(format!(
         "building bzImage at {} (-j{}, log {})",
@@ -291,6 +336,34 @@ mod tests {
         o.target = Some("fs/dax.o".into());
         let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
         assert!(c.display().ends_with(" fs/dax.o"), "{}", c.display());
+    }
+
+    #[test]
+    fn make_command_without_cc_is_plain_gcc() {
+        let o = BuildOptions {
+            cc: None,
+            jobs: 2,
+            target: None,
+        };
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
+        assert_eq!(c.display(), "make -C /s O=/b ARCH=x86_64 -j2 bzImage");
+        let o = BuildOptions {
+            cc: Some("ccache gcc".into()),
+            ..o
+        };
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
+        assert_eq!(
+            c.display(),
+            "CCACHE_BASEDIR=/ make -C /s O=/b ARCH=x86_64 -j2 'CC=ccache gcc' bzImage"
+        );
+    }
+
+    #[test]
+    fn ccache_is_installed_unless_not_allowed() {
+        assert_eq!(cc_choice(true, false), CcChoice::Ccache);
+        assert_eq!(cc_choice(true, true), CcChoice::Ccache);
+        assert_eq!(cc_choice(false, true), CcChoice::InstallCcache);
+        assert_eq!(cc_choice(false, false), CcChoice::PlainGcc);
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub struct ConfigArgs {
     /// Leave out the Rust fragment (CONFIG_RUST) from the defaults.
     #[arg(long)]
     pub no_rust: bool,
-    /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc if ccache is installed).
+    /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc; ccache is installed if missing).
     #[arg(long)]
     pub cc: Option<String>,
     /// Build this make target (e.g. fs/dax.o) instead of bzImage; prints its path.
