@@ -191,7 +191,10 @@ pub fn build(
         if exec::may_install() {
             exec::install(p)?;
         } else {
-            bail!("the kernel's objtool needs libelf headers: install {p}");
+            return Err(exec::HostError(format!(
+                "the kernel's objtool needs libelf headers: install {p}"
+            ))
+            .into());
         }
     }
     let config = std::fs::read_to_string(build.join(".config"))?;

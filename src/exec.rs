@@ -421,13 +421,27 @@ pub fn may_install() -> bool {
             .is_ok_and(|s| s.trim() == "0")
 }
 
-/// Installs `provider` non-interactively; output goes to the error on failure.
+/// Installs `provider` non-interactively; output goes to the error on
+/// failure, which is a [`HostError`] (the host, not the kernel, failed).
 pub fn install(provider: Provider) -> Result<()> {
+    install_inner(provider).map_err(|e| {
+        if is_interrupted(&e) {
+            e
+        } else {
+            HostError(format!("installing {provider} failed: {e:#}")).into()
+        }
+    })
+}
+
+fn install_inner(provider: Provider) -> Result<()> {
     eprintln!("==> installing {provider}");
     match provider {
         Provider::Apt(pkg) => {
             let apt = |args: &[&str]| {
                 Cmd::new("apt-get")
+                    // Another daxkit (or apt) installing at the same time:
+                    // wait for its lock rather than fail.
+                    .args(["-o", "DPkg::Lock::Timeout=600"])
                     .args(args.iter().copied())
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .read()
@@ -448,7 +462,7 @@ pub fn install(provider: Provider) -> Result<()> {
 }
 
 /// Like [`find_tool`], but a missing tool is installed when allowed
-/// ([`may_install`]) and otherwise an error naming where it comes from.
+/// ([`may_install`]) and otherwise a [`HostError`] naming where it comes from.
 pub fn require_tool(tool: &str) -> Result<PathBuf> {
     if let Some(p) = find_tool(tool) {
         return Ok(p);
@@ -460,10 +474,11 @@ pub fn require_tool(tool: &str) -> Result<PathBuf> {
             return Ok(p);
         }
     }
-    match prov {
-        Some(p) => bail!("missing tool `{tool}`: install {p}"),
-        None => bail!("missing tool `{tool}`: not on PATH"),
+    Err(match prov {
+        Some(p) => HostError(format!("missing tool `{tool}`: install {p}")),
+        None => HostError(format!("missing tool `{tool}`: not on PATH")),
     }
+    .into())
 }
 
 /// Makes sure a rustup target (e.g. `x86_64-unknown-linux-musl`) or
@@ -477,10 +492,22 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
         return Ok(());
     }
     if std::env::var_os("DAXKIT_NO_INSTALL").is_some() {
-        bail!("missing rustup {kind} {name}: run `rustup {kind} add {name}`");
+        return Err(HostError(format!(
+            "missing rustup {kind} {name}: run `rustup {kind} add {name}`"
+        ))
+        .into());
     }
     eprintln!("==> rustup {kind} add {name}");
-    Cmd::new("rustup").args([kind, "add", name]).read()?;
+    Cmd::new("rustup")
+        .args([kind, "add", name])
+        .read()
+        .map_err(|e| {
+            if is_interrupted(&e) {
+                e
+            } else {
+                HostError(format!("`rustup {kind} add {name}` failed: {e:#}")).into()
+            }
+        })?;
     Ok(())
 }
 
@@ -532,6 +559,8 @@ mod tests {
     fn missing_tool_names_package() {
         let e = require_tool("qemu-system-x86_64-not-here").unwrap_err();
         assert!(e.to_string().contains("missing tool"));
+        // The host's fault: exit 128, never "cannot build" (125) or "bad".
+        assert!(is_host_error(&e));
     }
 
     #[test]
