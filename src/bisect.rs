@@ -331,6 +331,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 cc: plan.cc.clone(),
                 jobs: exec::cores(),
                 target: None,
+                log_copy: Some(step_dir.join("build.log")),
             };
             build::build(&home, &applied, &cfg.stamp, &opts)
         }

@@ -86,6 +86,11 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             note: String::new(),
         };
         let t = Instant::now();
+        // This patch's own build log, kept next to its checkpatch output.
+        let opts = BuildOptions {
+            log_copy: Some(dir.join(format!("{:04}.build.log", i + 1))),
+            ..opts.clone()
+        };
         let built = match kconfig::configure_lenient(home, &at, &frags)
             .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
         {
