@@ -56,6 +56,13 @@ pub enum Command {
     Report(report::ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
     Matrix(report::MatrixArgs),
+    /// Print the path of each host tool, installing a missing one the way
+    /// daxkit does (for tests that run a tool themselves).
+    #[command(hide = true)]
+    RequireTool {
+        #[arg(required = true)]
+        tools: Vec<String>,
+    },
     /// One `git bisect run` step (called by `daxkit bisect`).
     #[command(hide = true)]
     BisectStep {
@@ -151,6 +158,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
+        Command::RequireTool { tools } => {
+            for t in tools {
+                println!("{}", exec::require_tool(&t)?.display());
+            }
+        }
         Command::Report(c) => return report::cmd_report(&c),
         Command::Matrix(a) => return report::cmd_matrix(&a),
         Command::Image(a) => return image::cmd(&home, &a),

@@ -346,6 +346,7 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("git", Provider::Apt("git")),
     ("perl", Provider::Apt("perl")),
     ("strip", Provider::Apt("binutils")),
+    ("readelf", Provider::Apt("binutils")),
     ("cpio", Provider::Apt("cpio")),
     ("ccache", Provider::Apt("ccache")),
     ("qemu-system-x86_64", Provider::Apt("qemu-system-x86")),
@@ -354,6 +355,7 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("busybox", Provider::Apt("busybox-static")),
     ("bindgen", Provider::Cargo("bindgen-cli")),
     ("chromium", Provider::Apt("chromium")),
+    ("distccd", Provider::Apt("distcc")),
 ];
 
 pub fn provider(tool: &str) -> Option<Provider> {
@@ -509,6 +511,22 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
             }
         })?;
     Ok(())
+}
+
+/// For tests that run a host tool themselves: installed the way daxkit
+/// installs it (when allowed), else the test fails naming its package.
+/// One install at a time within a test binary.
+#[cfg(test)]
+pub fn test_tool(tool: &str) -> PathBuf {
+    test_lock(|| require_tool(tool)).unwrap_or_else(|e| panic!("this test needs {tool}: {e:#}"))
+}
+
+/// Runs `f` under the test binary's install lock.
+#[cfg(test)]
+pub fn test_lock<T>(f: impl FnOnce() -> T) -> T {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    f()
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);

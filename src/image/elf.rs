@@ -203,6 +203,8 @@ mod tests {
     /// Our parser agrees with binutils' readelf on a real program.
     #[test]
     fn mkfs_xfs_agrees_with_readelf() {
+        crate::exec::test_tool("mkfs.xfs");
+        crate::exec::test_tool("readelf");
         let path = Path::new("/usr/sbin/mkfs.xfs");
         let info = parse_file(path).unwrap();
         let readelf = Cmd::new("readelf")
@@ -227,6 +229,7 @@ mod tests {
 
     #[test]
     fn mkfs_xfs_closure() {
+        crate::exec::test_tool("mkfs.xfs");
         let deps = runtime_deps(Path::new("/usr/sbin/mkfs.xfs")).unwrap();
         let names: Vec<&str> = deps.keys().map(|k| k.rsplit('/').next().unwrap()).collect();
         for want in [
@@ -252,6 +255,7 @@ mod tests {
 
     #[test]
     fn busybox_static_has_no_deps() {
+        crate::exec::test_tool("busybox");
         let bb = Path::new("/bin/busybox");
         assert!(parse_file(bb).unwrap().is_static());
         assert!(runtime_deps(bb).unwrap().is_empty());

@@ -89,12 +89,19 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
         info.needed,
         info.interp
     );
-    // Host programs the image copies (mkfs.xfs, busybox, ...): a missing
-    // one is installed when allowed, or named with its package.
+    require_programs(&m, a.debug_shell)?;
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
+    store(home, &archive)
+}
+
+/// Host programs the image copies (mkfs.xfs, busybox, ...): a missing one
+/// is installed when allowed, or named with its package.
+pub fn require_programs(m: &manifest::Manifest, debug_shell: bool) -> Result<()> {
     let wanted = m.programs.iter().chain(
         m.debug_shell
             .iter()
-            .filter(|_| a.debug_shell)
+            .filter(|_| debug_shell)
             .flat_map(|d| &d.programs),
     );
     for p in wanted {
@@ -104,9 +111,7 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
             }
         }
     }
-    let base = manifest_path.parent().unwrap_or(Path::new("."));
-    let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
-    store(home, &archive)
+    Ok(())
 }
 
 /// Writes `archive` gzip'd into the cache unless an image with its content
@@ -221,6 +226,8 @@ mod tests {
     fn archive() -> cpio::Archive {
         let path = default_manifest();
         let m = manifest::Manifest::load(&path).unwrap();
+        crate::exec::test_lock(|| require_programs(&m, false)).unwrap();
+        crate::exec::test_tool("cpio");
         m.expand(path.parent().unwrap(), b"not really the harness", false)
             .unwrap()
     }
