@@ -159,7 +159,7 @@ impl Cmd {
     /// Runs with stdout+stderr teed line by line to `log` (appended) and to
     /// `on_line`. A failure names the command, the log and its last lines.
     /// On an interrupt the command's process group gets SIGINT (then
-    /// SIGKILL) and the result is an [`Interrupted`] error.
+    /// SIGTERM, SIGKILL) and the result is an [`Interrupted`] error.
     pub fn run_logged(&self, log: &Path, mut on_line: impl FnMut(&str)) -> Result<()> {
         if interrupted() {
             return Err(self.interrupted_error());
