@@ -360,6 +360,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 cc: plan.cc.clone(),
                 jobs: exec::cores(),
                 target: None,
+                log_copy: Some(step_dir.join("build.log")),
             };
             build::build(&home, &applied, &cfg.stamp, &opts)
         }
@@ -374,6 +375,9 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
     result.build_s = started.elapsed().as_secs_f64();
     let booting = std::time::Instant::now();
     match kernel {
+        // A missing tool or a failed install is the host's problem: abort
+        // the bisect (128) rather than skip every commit.
+        Err(e) if exec::is_host_error(&e) || exec::interrupted() => return Err(e),
         Err(e) => {
             result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
         }

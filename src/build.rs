@@ -1,5 +1,5 @@
 //! `daxkit build`: `make bzImage` in the worktree with `O=<build dir>`,
-//! ccache when installed, `-j` = cores, a progress bar driven by kbuild's
+//! ccache (installed on demand), `-j` = cores, a progress bar driven by kbuild's
 //! own output, the full log in the build dir.
 //!
 //! One build dir per tree, locked while a build runs, so a second daxkit
@@ -24,11 +24,14 @@ const FIRST_BUILD_ESTIMATE: u64 = 2600;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
-    /// `CC=` for make; `None` picks `ccache gcc` when ccache is installed.
+    /// `CC=` for make; `None`: `ccache gcc` (see [`default_cc`]).
     pub cc: Option<String>,
     pub jobs: usize,
     /// A make target other than bzImage (e.g. `fs/dax.o`): built, never kept.
     pub target: Option<String>,
+    /// Also keep this build's log here (a bisect step's or a patch's own
+    /// copy: the build dir's log is overwritten by the next build).
+    pub log_copy: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -37,6 +40,7 @@ impl BuildOptions {
             cc: a.cc.clone(),
             jobs: exec::cores(),
             target: a.make_target.clone(),
+            log_copy: None,
         }
     }
 }
@@ -47,6 +51,48 @@ pub struct BuildOutcome {
     pub log: PathBuf,
 }
 
+/// What `CC=` to use when the user gave none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CcChoice {
+    /// `ccache gcc`, ccache installed already.
+    Ccache,
+    /// `ccache gcc` after installing ccache.
+    InstallCcache,
+    /// Plain gcc: ccache is missing and daxkit may not install it.
+    PlainGcc,
+}
+
+/// The README promises ccache: installed on demand like every other tool;
+/// plain gcc only when installing is not allowed.
+pub fn cc_choice(have_ccache: bool, may_install: bool) -> CcChoice {
+    match (have_ccache, may_install) {
+        (true, _) => CcChoice::Ccache,
+        (false, true) => CcChoice::InstallCcache,
+        (false, false) => CcChoice::PlainGcc,
+    }
+}
+
+/// `CC=` for a build without `--cc`: `ccache gcc`, installing ccache when
+/// allowed (a failed install is an error); plain gcc, with a note saying
+/// so, when installing is not allowed.
+pub fn default_cc() -> Result<Option<String>> {
+    match cc_choice(find_tool("ccache").is_some(), exec::may_install()) {
+        CcChoice::Ccache => Ok(Some("ccache gcc".to_owned())),
+        CcChoice::InstallCcache => {
+            require_tool("ccache")?;
+            Ok(Some("ccache gcc".to_owned()))
+        }
+        CcChoice::PlainGcc => {
+            ui::note(format!(
+                "building without ccache (not installed, and daxkit may not install it: \
+                 not root with apt-get, or DAXKIT_NO_INSTALL is set); install {}",
+                exec::Provider::Apt("ccache")
+            ));
+            Ok(None)
+        }
+    }
+}
+
 /// The make invocation, without running it.
 pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
     let mut cmd = Cmd::new("make")
@@ -55,11 +101,7 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
         .arg(format!("O={}", build.display()))
         .arg("ARCH=x86_64")
         .arg(format!("-j{}", opts.jobs));
-    let cc = match &opts.cc {
-        Some(cc) => Some(cc.clone()),
-        None => find_tool("ccache").map(|_| "ccache gcc".to_owned()),
-    };
-    if let Some(cc) = cc {
+    if let Some(cc) = &opts.cc {
         if cc.starts_with("ccache") {
             // Relative paths in the hash: worktrees at other paths still
             // hit. The cache itself is the user's (CCACHE_DIR or ccache's
@@ -87,26 +129,93 @@ pub fn parse_step(line: &str) -> Option<(&str, &str)> {
     Some((verb, c.get(2)?.as_str()))
 }
 
-/// Error lines worth showing first from a failed build log.
+/// Error lines worth showing first from a failed build log: compiler and
+/// linker errors (gcc's `file:line:col: error:`, rustc's `error[E…]` with
+/// its `-->` location, ld's undefined references), in log order, without
+/// repeats; make's own `***` lines only when there is no such error.
 pub fn first_errors(log_text: &str, n: usize) -> Vec<String> {
-    log_text
-        .lines()
-        .filter(|l| {
-            l.contains("error:")
-                || l.contains("Error ")
-                || l.starts_with("make") && l.contains("***")
-                || l.contains("undefined reference")
-        })
-        .take(n)
-        .map(str::to_owned)
-        .collect()
+    let lines: Vec<&str> = log_text.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if out.len() == n {
+            break;
+        }
+        if !is_compiler_error(l) {
+            continue;
+        }
+        let mut e = l.trim_end().to_owned();
+        if l.starts_with("error") {
+            // rustc puts the location on the next line.
+            if let Some(at) = lines[i + 1..]
+                .iter()
+                .take(2)
+                .find_map(|x| x.trim_start().strip_prefix("--> "))
+            {
+                e = format!("{at}: {e}");
+            }
+        }
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    if out.is_empty() {
+        out = lines
+            .iter()
+            .filter(|l| l.contains("***") && (l.starts_with("make") || l.contains("Makefile")))
+            .take(n)
+            .map(|l| l.trim_end().to_owned())
+            .collect();
+    }
+    out
 }
 
-/// make itself failed: the kernel does not build (an outcome the
-/// workflows judge), as opposed to a missing tool or config (an error).
+fn is_compiler_error(l: &str) -> bool {
+    (l.contains(": error:") || l.contains(": fatal error:") || l.starts_with("error"))
+        && !l.starts_with("error: aborting due to")
+        && !l.contains("ld returned 1 exit status")
+        || l.contains("undefined reference to")
+        || l.contains("all warnings being treated as errors")
+}
+
+/// A kernel build that ran and failed. The first line says what failed and
+/// where the log is, so a one-line summary (a bisect step, a check-series
+/// row) carries the first compiler error.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct MakeFailed(pub String);
+#[error(
+    "kernel build failed after {wall_s:.0}s: {}; log {}\nfirst errors:\n{}\nlast lines:\n{tail}",
+    errors.first().map_or("no compiler error in the log (see its last lines)", String::as_str),
+    log.display(),
+    errors.join("\n")
+)]
+pub struct BuildFailed {
+    pub wall_s: f64,
+    pub errors: Vec<String>,
+    pub tail: String,
+    /// This build's log: the caller's copy if it asked for one
+    /// ([`BuildOptions::log_copy`]), else the build dir's.
+    pub log: PathBuf,
+}
+
+/// Copies the build dir's log to `copy`; returns the log to name.
+fn keep_log(log: &Path, copy: Option<&Path>) -> PathBuf {
+    let Some(copy) = copy else {
+        return log.to_owned();
+    };
+    if let Some(dir) = copy.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::copy(log, copy) {
+        Ok(_) => copy.to_owned(),
+        Err(e) => {
+            ui::note(format!(
+                "could not copy {} to {}: {e}",
+                log.display(),
+                copy.display()
+            ));
+            log.to_owned()
+        }
+    }
+}
 
 /// Where a built kernel is kept, by config stamp (commit + fragments):
 /// switching between stock and patched reuses both without rebuilding.
@@ -143,7 +252,7 @@ pub fn build(
         ));
         return Ok(BuildOutcome {
             bzimage: kept.join("bzImage"),
-            log: kept.join("build.log"),
+            log: keep_log(&kept.join("build.log"), opts.log_copy.as_deref()),
         });
     }
     let build = home.build_dir(&applied.base.id);
@@ -159,7 +268,10 @@ pub fn build(
         if exec::may_install() {
             exec::install(p)?;
         } else {
-            bail!("the kernel's objtool needs libelf headers: install {p}");
+            return Err(exec::HostError(format!(
+                "the kernel's objtool needs libelf headers: install {p}"
+            ))
+            .into());
         }
     }
     let config = std::fs::read_to_string(build.join(".config"))?;
@@ -180,6 +292,13 @@ pub fn build(
         .unwrap_or(FIRST_BUILD_ESTIMATE);
     let log = build.join("daxkit-build.log");
     std::fs::write(&log, "")?;
+    let opts = &BuildOptions {
+        cc: match &opts.cc {
+            Some(cc) => Some(cc.clone()),
+            None => default_cc()?,
+        },
+        ..opts.clone()
+    };
     let cmd = make_cmd(&applied.worktree, &build, opts);
     ui::step(format!(
         "building bzImage at {} (-j{}, log {})",
@@ -198,24 +317,23 @@ pub fn build(
     });
     bar.finish();
     let wall = start.elapsed();
+    let kept_log = keep_log(&log, opts.log_copy.as_deref());
     if let Err(e) = res {
         if exec::interrupted() {
             bail!(
                 "build interrupted; {} is reusable, rerun to continue (log {})",
                 build.display(),
-                log.display()
+                kept_log.display()
             );
         }
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let errors = first_errors(&text, 12);
         if let Some(f) = e.downcast_ref::<CommandFailed>() {
-            return Err(MakeFailed(format!(
-                "kernel build failed after {:.0}s; first errors:\n{}\nlast lines:\n{}\nfull log: {}",
-                wall.as_secs_f64(),
-                errors.join("\n"),
-                exec::tail_of(&f.tail, 10),
-                log.display()
-            ))
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(BuildFailed {
+                wall_s: wall.as_secs_f64(),
+                errors: first_errors(&text, 12),
+                tail: exec::tail_of(&f.tail, 10),
+                log: kept_log,
+            }
             .into());
         }
         return Err(e);
@@ -232,14 +350,14 @@ pub fn build(
         ui::note(format!("built {t} in {:.1}s", wall.as_secs_f64()));
         return Ok(BuildOutcome {
             bzimage: built,
-            log,
+            log: kept_log,
         });
     }
     if dirty {
         ui::note("worktree has local changes: built kernel not kept");
         return Ok(BuildOutcome {
             bzimage: built,
-            log,
+            log: kept_log,
         });
     }
     // Keep a copy: the build dir moves on with the next commit.
@@ -256,6 +374,11 @@ pub fn build(
         "built in {:.1}s ({steps} kbuild steps)",
         wall.as_secs_f64()
     ));
+    // The kept copy outlives the build dir's log.
+    let log = match opts.log_copy {
+        Some(_) => kept_log,
+        None => kept.join("build.log"),
+    };
     Ok(BuildOutcome { bzimage, log })
 }
 
@@ -289,6 +412,7 @@ mod tests {
             cc: Some("distcc gcc".into()),
             jobs: 2,
             target: None,
+            log_copy: None,
         };
         let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
         assert_eq!(
@@ -301,8 +425,128 @@ mod tests {
     }
 
     #[test]
-    fn errors_first() {
-        let log = "  CC fs/a.o\nfs/dax.c:1:2: error: boom\nmake[3]: *** [x] Error 1\n";
-        assert_eq!(first_errors(log, 5).len(), 2);
+    fn make_command_without_cc_is_plain_gcc() {
+        let o = BuildOptions {
+            cc: None,
+            jobs: 2,
+            target: None,
+            log_copy: None,
+        };
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
+        assert_eq!(c.display(), "make -C /s O=/b ARCH=x86_64 -j2 bzImage");
+        let o = BuildOptions {
+            cc: Some("ccache gcc".into()),
+            ..o
+        };
+        let c = make_cmd(Path::new("/s"), Path::new("/b"), &o);
+        assert_eq!(
+            c.display(),
+            "CCACHE_BASEDIR=/ make -C /s O=/b ARCH=x86_64 -j2 'CC=ccache gcc' bzImage"
+        );
+    }
+
+    #[test]
+    fn ccache_is_installed_unless_not_allowed() {
+        assert_eq!(cc_choice(true, false), CcChoice::Ccache);
+        assert_eq!(cc_choice(true, true), CcChoice::Ccache);
+        assert_eq!(cc_choice(false, true), CcChoice::InstallCcache);
+        assert_eq!(cc_choice(false, false), CcChoice::PlainGcc);
+    }
+
+    /// A -j2 kbuild log as make writes it: gcc's diagnostics (with their
+    /// caret lines and notes), rustc's, ld's, and make's own lines.
+    const KBUILD_FAILURE: &str = r#"  CC      fs/dax.o
+  CC      mm/huge_memory.o
+/work/src/fs/dax.c: In function ‘dax_iomap_pmd_fault’:
+/work/src/fs/dax.c:1912:22: error: ‘reason’ undeclared (first use in this function)
+ 1912 |                 trace_dax_pmd_fallback(reason);
+      |                                        ^~~~~~
+/work/src/fs/dax.c:1912:22: note: each undeclared identifier is reported only once for each function it appears in
+/work/src/fs/dax.c:1913:9: error: expected ‘;’ before ‘}’ token
+ 1913 |         }
+      |         ^
+cc1: all warnings being treated as errors
+make[4]: *** [/work/src/scripts/Makefile.build:229: fs/dax.o] Error 1
+make[3]: *** [/work/src/scripts/Makefile.build:478: fs] Error 2
+make[3]: *** Waiting for unfinished jobs....
+  RUSTC L rust/kernel.o
+error[E0425]: cannot find value `pmd_size` in this scope
+  --> /work/src/fs/dax_pmd.rs:41:17
+   |
+41 |     if len < pmd_size {
+   |              ^^^^^^^^ not found in this scope
+
+error: aborting due to 1 previous error
+
+ld: vmlinux.o: in function `dax_iomap_fault':
+/work/src/fs/dax.c:2001: undefined reference to `dax_pmd_decide'
+make[2]: *** [/work/src/Makefile:1945: .] Error 2
+make[1]: *** [/work/src/Makefile:224: __sub-make] Error 2
+make: *** [Makefile:224: __sub-make] Error 2
+"#;
+
+    #[test]
+    fn first_errors_are_the_compilers() {
+        let e = first_errors(KBUILD_FAILURE, 12);
+        assert_eq!(
+            e,
+            [
+                "/work/src/fs/dax.c:1912:22: error: ‘reason’ undeclared (first use in this function)",
+                "/work/src/fs/dax.c:1913:9: error: expected ‘;’ before ‘}’ token",
+                "cc1: all warnings being treated as errors",
+                "/work/src/fs/dax_pmd.rs:41:17: error[E0425]: cannot find value `pmd_size` in this scope",
+                "/work/src/fs/dax.c:2001: undefined reference to `dax_pmd_decide'",
+            ]
+        );
+        assert_eq!(first_errors(KBUILD_FAILURE, 2).len(), 2);
+        // No compiler error: make's own words.
+        let e = first_errors(
+            "make[2]: *** No rule to make target 'fs/nope.o', needed by 'fs/built-in.a'.  Stop.\n",
+            5,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(first_errors("  CC fs/a.o\n", 5).is_empty());
+    }
+
+    #[test]
+    fn build_failed_says_the_first_error_on_its_first_line() {
+        let f = BuildFailed {
+            wall_s: 12.0,
+            errors: first_errors(KBUILD_FAILURE, 12),
+            tail: "make: *** [Makefile:224: __sub-make] Error 2".into(),
+            log: PathBuf::from("/runs/b/steps/abc/build.log"),
+        };
+        let msg = f.to_string();
+        let first = msg.lines().next().unwrap();
+        assert!(
+            first.contains("fs/dax.c:1912:22: error: ‘reason’ undeclared"),
+            "{first}"
+        );
+        assert!(first.contains("/runs/b/steps/abc/build.log"), "{first}");
+        assert!(
+            msg.contains("\nfirst errors:\n/work/src/fs/dax.c:1912:22"),
+            "{msg}"
+        );
+        let none = BuildFailed {
+            errors: Vec::new(),
+            ..f
+        };
+        assert!(none
+            .to_string()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("no compiler error"));
+    }
+
+    #[test]
+    fn log_copy_is_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("daxkit-build.log");
+        std::fs::write(&log, "x").unwrap();
+        let copy = d.path().join("steps/abc/build.log");
+        assert_eq!(keep_log(&log, Some(&copy)), copy);
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), "x");
+        assert_eq!(keep_log(&log, None), log);
     }
 }

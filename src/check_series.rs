@@ -89,8 +89,18 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             note: String::new(),
         };
         let t = Instant::now();
-        let built = kconfig::configure_lenient(home, &at, &frags)
-            .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts));
+        // This patch's own build log, kept next to its checkpatch output.
+        let opts = BuildOptions {
+            log_copy: Some(dir.join(format!("{:04}.build.log", i + 1))),
+            ..opts.clone()
+        };
+        let built = match kconfig::configure_lenient(home, &at, &frags)
+            .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
+        {
+            // The host, not the patch: exit 128, not a row.
+            Err(e) if crate::exec::is_host_error(&e) => return Err(e),
+            b => b,
+        };
         row.build_s = t.elapsed().as_secs_f64();
         match built {
             Ok(b) => {

@@ -56,6 +56,13 @@ pub enum Command {
     Report(report::ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
     Matrix(report::MatrixArgs),
+    /// Print the path of each host tool, installing a missing one the way
+    /// daxkit does (for tests that run a tool themselves).
+    #[command(hide = true)]
+    RequireTool {
+        #[arg(required = true)]
+        tools: Vec<String>,
+    },
     /// One `git bisect run` step (called by `daxkit bisect`).
     #[command(hide = true)]
     BisectStep {
@@ -107,7 +114,7 @@ pub struct ConfigArgs {
     /// detectors), so the health gate catches more on the fault path.
     #[arg(long, value_enum, default_value_t = Profile::Default)]
     pub profile: Profile,
-    /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc if ccache is installed).
+    /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc; ccache is installed if missing).
     #[arg(long)]
     pub cc: Option<String>,
     /// Build this make target (e.g. fs/dax.o) instead of bzImage; prints its path.
@@ -159,6 +166,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 &cfg.stamp,
                 &build::BuildOptions::from_args(&c),
             )?;
+            ui::note(format!("build log {}", out.log.display()));
             println!("{}", out.bzimage.display());
         }
         Command::Reproduce(a) => return reproduce::cmd(&home, &a),
@@ -166,6 +174,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
+        Command::RequireTool { tools } => {
+            for t in tools {
+                println!("{}", exec::require_tool(&t)?.display());
+            }
+        }
         Command::Report(c) => return report::cmd_report(&c),
         Command::Matrix(a) => return report::cmd_matrix(&a),
         Command::Image(a) => return image::cmd(&home, &a),

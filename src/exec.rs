@@ -11,6 +11,8 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How many trailing output lines an error carries.
 pub const TAIL_LINES: usize = 30;
@@ -76,25 +78,37 @@ impl Cmd {
     }
 
     fn expression(&self) -> duct::Expression {
-        let mut e = duct::cmd(&self.program, &self.args);
+        // No command reads daxkit's stdin; in its own process group one
+        // that tried would stop on SIGTTIN instead of failing.
+        let mut e = duct::cmd(&self.program, &self.args).stdin_null();
+        if let Some(path) = child_path().filter(|_| !self.env.iter().any(|(k, _)| k == "PATH")) {
+            e = e.env("PATH", path);
+        }
         for (k, v) in &self.env {
             e = e.env(k, v);
         }
         if let Some(dir) = &self.cwd {
             e = e.dir(dir);
         }
-        e
+        // Its own process group: on an interrupt the whole tree (make and
+        // its jobs) is signalled, whoever got the signal.
+        e.before_spawn(|c| {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+            Ok(())
+        })
+    }
+
+    fn interrupted_error(&self) -> anyhow::Error {
+        Interrupted {
+            command: self.display(),
+        }
+        .into()
     }
 
     /// Runs to completion and returns stdout; stderr goes into the error.
     pub fn read(&self) -> Result<String> {
-        let out = self
-            .expression()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .run()
-            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = self.run_captured(self.expression().stdout_capture().stderr_capture())?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
             bail!(
@@ -107,22 +121,49 @@ impl Cmd {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs to completion; returns whether it succeeded and its
+    /// stdout+stderr (for checks whose failure is an answer).
+    pub fn read_status(&self) -> Result<(bool, String)> {
+        let out = self.run_captured(self.expression().stderr_to_stdout().stdout_capture())?;
+        Ok((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
+    }
+
     /// Runs to completion and returns stdout+stderr whatever the exit
     /// status (for tools like checkpatch whose status is a verdict).
     pub fn read_unchecked(&self) -> Result<String> {
-        let out = self
-            .expression()
-            .stderr_to_stdout()
-            .stdout_capture()
-            .unchecked()
-            .run()
-            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = self.run_captured(self.expression().stderr_to_stdout().stdout_capture())?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Starts `e`, waits under [`supervise`], and returns its output
+    /// whatever the status; an interrupt is an [`Interrupted`] error.
+    fn run_captured(&self, e: duct::Expression) -> Result<std::process::Output> {
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
+        let handle = e
+            .unchecked()
+            .start()
+            .with_context(|| format!("starting `{}`", self.display()))?;
+        let out = supervise(&handle.pids(), || handle.wait().cloned())
+            .with_context(|| format!("waiting for `{}`", self.display()))?;
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
+        Ok(out)
     }
 
     /// Runs with stdout+stderr teed line by line to `log` (appended) and to
     /// `on_line`. A failure names the command, the log and its last lines.
+    /// On an interrupt the command's process group gets SIGINT (then
+    /// SIGTERM, SIGKILL) and the result is an [`Interrupted`] error.
     pub fn run_logged(&self, log: &Path, mut on_line: impl FnMut(&str)) -> Result<()> {
+        if interrupted() {
+            return Err(self.interrupted_error());
+        }
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -136,21 +177,27 @@ impl Cmd {
             .reader()
             .with_context(|| format!("starting `{}`", self.display()))?;
         let mut tail = VecDeque::with_capacity(TAIL_LINES);
-        let mut buf = BufReader::new(&reader);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            if buf.read_until(b'\n', &mut line)? == 0 {
-                break;
+        supervise(&reader.pids(), || -> Result<()> {
+            let mut buf = BufReader::new(&reader);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                if buf.read_until(b'\n', &mut line)? == 0 {
+                    return Ok(());
+                }
+                file.write_all(&line)?;
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end();
+                on_line(text);
+                if tail.len() == TAIL_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(text.to_owned());
             }
-            file.write_all(&line)?;
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end();
-            on_line(text);
-            if tail.len() == TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(text.to_owned());
+        })?;
+        if interrupted() {
+            writeln!(file, "daxkit: interrupted; `{}` stopped", self.display())?;
+            return Err(self.interrupted_error());
         }
         let status = reader
             .try_wait()?
@@ -168,6 +215,90 @@ impl Cmd {
         }
         Ok(())
     }
+}
+
+/// Something the host lacks and daxkit may not or cannot install, or a
+/// request this host or tree cannot meet (CONFIG_RUST on a tree whose Rust
+/// version the host cannot give): exit 128, never a build failure or a
+/// verdict. Workflows that turn build errors into outcomes pass it up.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+/// Whether `err` is (or wraps) a [`HostError`].
+pub fn is_host_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.is::<HostError>())
+}
+
+/// A command stopped because daxkit was interrupted (Ctrl-C, SIGINT or
+/// SIGTERM to daxkit alone); `main` maps it to exit 130.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted: `{command}` stopped")]
+pub struct Interrupted {
+    pub command: String,
+}
+
+/// Whether `err` comes from an interrupt.
+pub fn is_interrupted(err: &anyhow::Error) -> bool {
+    interrupted() || err.chain().any(|c| c.is::<Interrupted>())
+}
+
+/// How long an interrupted child's process group has to stop after SIGINT
+/// (kbuild deletes half-written targets) before SIGTERM (for jobs that
+/// ignore SIGINT, as `&` jobs of a shell do), and after that SIGKILL.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(3);
+
+/// Process groups of the children running now, for a forced exit.
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+fn signal_group(pgid: i32, sig: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals a process group; no
+        // memory is involved.
+        unsafe {
+            libc::kill(-pgid, sig);
+        }
+    }
+}
+
+/// Runs `wait` (which waits for a child started by [`Cmd`], leader of its
+/// own process group `pids[0]`) while a watcher thread signals the group
+/// once [`interrupted`] turns true: SIGINT, then SIGTERM and SIGKILL
+/// [`INTERRUPT_GRACE`] apart. Without this, a SIGINT sent to daxkit alone (CI
+/// cancel, `timeout -s INT`, systemd) let make run on to the end.
+fn supervise<T>(pids: &[u32], wait: impl FnOnce() -> T) -> T {
+    let Some(pgid) = pids.first().and_then(|p| i32::try_from(*p).ok()) else {
+        return wait();
+    };
+    let lock = || GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+    lock().push(pgid);
+    let done = AtomicBool::new(false);
+    let out = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                if interrupted() {
+                    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGKILL] {
+                        signal_group(pgid, sig);
+                        let t = Instant::now();
+                        while !done.load(Ordering::SeqCst) && t.elapsed() < INTERRUPT_GRACE {
+                            std::thread::park_timeout(Duration::from_millis(50));
+                        }
+                        if done.load(Ordering::SeqCst) {
+                            break;
+                        }
+                    }
+                    return;
+                }
+                std::thread::park_timeout(Duration::from_millis(50));
+            }
+        });
+        let out = wait();
+        done.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
+        out
+    });
+    lock().retain(|g| *g != pgid);
+    out
 }
 
 /// A command that ran and failed; carries what a user needs to act on it.
@@ -215,6 +346,7 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("git", Provider::Apt("git")),
     ("perl", Provider::Apt("perl")),
     ("strip", Provider::Apt("binutils")),
+    ("readelf", Provider::Apt("binutils")),
     ("cpio", Provider::Apt("cpio")),
     ("ccache", Provider::Apt("ccache")),
     ("qemu-system-x86_64", Provider::Apt("qemu-system-x86")),
@@ -223,6 +355,7 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("busybox", Provider::Apt("busybox-static")),
     ("bindgen", Provider::Cargo("bindgen-cli")),
     ("chromium", Provider::Apt("chromium")),
+    ("distccd", Provider::Apt("distcc")),
 ];
 
 pub fn provider(tool: &str) -> Option<Provider> {
@@ -237,15 +370,38 @@ pub fn find_tool(tool: &str) -> Option<PathBuf> {
         return is_executable(&p).then_some(p);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|c| c.join("bin"));
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
-        .chain(cargo_bin)
+        .chain(cargo_bin())
         .map(|d| d.join(tool))
         .find(|p| is_executable(p))
+}
+
+/// `$CARGO_HOME/bin` or `~/.cargo/bin`.
+fn cargo_bin() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin"))
+}
+
+/// PATH for children when the directories [`find_tool`] also searches are
+/// missing from it: kbuild runs `bindgen` and `rustc` by name, so what
+/// daxkit found (or `cargo install`ed) must be what make finds.
+fn child_path() -> Option<OsString> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    let before = dirs.len();
+    for d in ["/usr/sbin", "/sbin"]
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(cargo_bin())
+    {
+        if !dirs.contains(&d) && d.is_dir() {
+            dirs.push(d);
+        }
+    }
+    (dirs.len() != before).then(|| std::env::join_paths(dirs).ok())?
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -267,13 +423,27 @@ pub fn may_install() -> bool {
             .is_ok_and(|s| s.trim() == "0")
 }
 
-/// Installs `provider` non-interactively; output goes to the error on failure.
+/// Installs `provider` non-interactively; output goes to the error on
+/// failure, which is a [`HostError`] (the host, not the kernel, failed).
 pub fn install(provider: Provider) -> Result<()> {
+    install_inner(provider).map_err(|e| {
+        if is_interrupted(&e) {
+            e
+        } else {
+            HostError(format!("installing {provider} failed: {e:#}")).into()
+        }
+    })
+}
+
+fn install_inner(provider: Provider) -> Result<()> {
     eprintln!("==> installing {provider}");
     match provider {
         Provider::Apt(pkg) => {
             let apt = |args: &[&str]| {
                 Cmd::new("apt-get")
+                    // Another daxkit (or apt) installing at the same time:
+                    // wait for its lock rather than fail.
+                    .args(["-o", "DPkg::Lock::Timeout=600"])
                     .args(args.iter().copied())
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .read()
@@ -294,7 +464,7 @@ pub fn install(provider: Provider) -> Result<()> {
 }
 
 /// Like [`find_tool`], but a missing tool is installed when allowed
-/// ([`may_install`]) and otherwise an error naming where it comes from.
+/// ([`may_install`]) and otherwise a [`HostError`] naming where it comes from.
 pub fn require_tool(tool: &str) -> Result<PathBuf> {
     if let Some(p) = find_tool(tool) {
         return Ok(p);
@@ -306,10 +476,11 @@ pub fn require_tool(tool: &str) -> Result<PathBuf> {
             return Ok(p);
         }
     }
-    match prov {
-        Some(p) => bail!("missing tool `{tool}`: install {p}"),
-        None => bail!("missing tool `{tool}`: not on PATH"),
+    Err(match prov {
+        Some(p) => HostError(format!("missing tool `{tool}`: install {p}")),
+        None => HostError(format!("missing tool `{tool}`: not on PATH")),
     }
+    .into())
 }
 
 /// Makes sure a rustup target (e.g. `x86_64-unknown-linux-musl`) or
@@ -323,22 +494,55 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
         return Ok(());
     }
     if std::env::var_os("DAXKIT_NO_INSTALL").is_some() {
-        bail!("missing rustup {kind} {name}: run `rustup {kind} add {name}`");
+        return Err(HostError(format!(
+            "missing rustup {kind} {name}: run `rustup {kind} add {name}`"
+        ))
+        .into());
     }
     eprintln!("==> rustup {kind} add {name}");
-    Cmd::new("rustup").args([kind, "add", name]).read()?;
+    Cmd::new("rustup")
+        .args([kind, "add", name])
+        .read()
+        .map_err(|e| {
+            if is_interrupted(&e) {
+                e
+            } else {
+                HostError(format!("`rustup {kind} add {name}` failed: {e:#}")).into()
+            }
+        })?;
     Ok(())
+}
+
+/// For tests that run a host tool themselves: installed the way daxkit
+/// installs it (when allowed), else the test fails naming its package.
+/// One install at a time within a test binary.
+#[cfg(test)]
+pub fn test_tool(tool: &str) -> PathBuf {
+    test_lock(|| require_tool(tool)).unwrap_or_else(|e| panic!("this test needs {tool}: {e:#}"))
+}
+
+/// Runs `f` under the test binary's install lock.
+#[cfg(test)]
+pub fn test_lock<T>(f: impl FnOnce() -> T) -> T {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    f()
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler once. Children in our process group get the
-/// signal from the terminal themselves; we only remember it so stages stop
-/// cleanly and clean up (QEMU guards, worktree state) instead of dying mid-way.
+/// Installs the Ctrl-C (and SIGTERM) handler once. Children run in their
+/// own process groups, so the terminal's Ctrl-C reaches daxkit alone, as a
+/// CI cancel or `timeout -s INT` does: the handler remembers it, the
+/// running command's group is stopped ([`supervise`]), and stages clean up
+/// (QEMU guards, worktree state) instead of dying mid-way.
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             // Second Ctrl-C: the user means it.
+            for g in GROUPS.lock().map(|g| g.clone()).unwrap_or_default() {
+                signal_group(g, libc::SIGKILL);
+            }
             std::process::exit(130);
         }
         eprintln!("daxkit: interrupted, cleaning up (Ctrl-C again to force)");
@@ -373,6 +577,8 @@ mod tests {
     fn missing_tool_names_package() {
         let e = require_tool("qemu-system-x86_64-not-here").unwrap_err();
         assert!(e.to_string().contains("missing tool"));
+        // The host's fault: exit 128, never "cannot build" (125) or "bad".
+        assert!(is_host_error(&e));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use crate::exec::{require_tool, Cmd};
 use crate::home::Home;
 use crate::ui;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,10 @@ pub fn fetch(home: &Home, series: &str) -> Result<KernelBase> {
 /// install (root, apt, no DAXKIT_NO_INSTALL), else named.
 fn install_package(package: &'static str) -> Result<()> {
     if !crate::exec::may_install() {
-        bail!("{package} is not installed: run `sudo apt-get install {package}`");
+        return Err(crate::exec::HostError(format!(
+            "{package} is not installed: run `sudo apt-get install {package}`"
+        ))
+        .into());
     }
     crate::exec::install(crate::exec::Provider::Apt(package))
         .with_context(|| format!("installing Debian package {package}"))

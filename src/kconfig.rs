@@ -9,7 +9,7 @@
 
 use crate::apply::Applied;
 use crate::cli::{ConfigArgs, Profile};
-use crate::exec::{require_tool, Cmd};
+use crate::exec::{require_tool, Cmd, HostError};
 use crate::home::Home;
 use crate::series::Series;
 use crate::ui;
@@ -178,6 +178,7 @@ fn configure_with(
 ) -> Result<ConfigReport> {
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
+    let frags = &rust_fit(applied, frags)?;
     let requests = merge(frags)?;
     let mut merged = String::new();
     for (name, r) in &requests {
@@ -213,15 +214,16 @@ fn configure_with(
     for t in ["make", "gcc", "flex", "bison", "perl"] {
         require_tool(t)?;
     }
-    if requests.get("RUST").is_some_and(|r| r.value == "y") {
-        // Kconfig decides RUST_IS_AVAILABLE by running the toolchain:
-        // without it, CONFIG_RUST would just be dropped.
-        ensure_rust_toolchain()?;
-    }
     // Make and check the config in a scratch dir; only a verified config
     // reaches the build dir, so a bad fragment never costs a rebuild.
     let scratch = build.with_file_name("config-scratch");
     std::fs::create_dir_all(&scratch)?;
+    if requests.get("RUST").is_some_and(|r| r.value == "y") {
+        // Kconfig decides RUST_IS_AVAILABLE by running the tree's
+        // rust_is_available.sh: ask the same script first, or CONFIG_RUST
+        // would just be dropped.
+        crate::toolchain::ensure_available(&applied.worktree, &scratch)?;
+    }
     let frag_path = scratch.join("daxkit-fragment.config");
     std::fs::write(&frag_path, &merged)?;
     let log = scratch.join("daxkit-config.log");
@@ -278,25 +280,46 @@ fn configure_with(
     })
 }
 
-/// rustc's source, bindgen and libclang: what `scripts/rust_is_available.sh`
-/// checks before Kconfig offers CONFIG_RUST.
-fn ensure_rust_toolchain() -> Result<()> {
-    crate::exec::require_rustup("component", "rust-src")?;
-    require_tool("bindgen")?;
-    let has_libclang = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().starts_with("llvm-"));
-    if !has_libclang {
-        let p = crate::exec::Provider::Apt("libclang-dev");
-        if crate::exec::may_install() {
-            crate::exec::install(p)?;
-        } else {
-            bail!("CONFIG_RUST needs libclang for bindgen: install {p}");
+/// CONFIG_RUST only where the host's Rust fits the tree
+/// ([`toolchain::fit`](crate::toolchain::fit)): the default `rust` fragment
+/// is left out with a one-line note saying why; a series fragment or
+/// `--fragment` asking for CONFIG_RUST=y is refused with that reason.
+fn rust_fit(applied: &Applied, frags: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let asks_rust = |files: &[PathBuf]| -> Result<Option<String>> {
+        Ok(merge(files)?
+            .remove("RUST")
+            .filter(|r| r.value == "y")
+            .map(|r| r.from))
+    };
+    if asks_rust(frags)?.is_none() {
+        return Ok(frags.to_vec());
+    }
+    let crate::toolchain::Fit::Unfit(why) = crate::toolchain::check_fit(&applied.worktree)? else {
+        return Ok(frags.to_vec());
+    };
+    // The defaults come first (see `fragments`); the same file given again
+    // with --fragment is an explicit request.
+    let default = config_dir().join("rust.config").canonicalize().ok();
+    let default_at = frags.iter().position(|f| default.as_ref() == Some(f));
+    for (i, f) in frags.iter().enumerate() {
+        if Some(i) == default_at {
+            continue;
+        }
+        if let Some(from) = asks_rust(std::slice::from_ref(f))? {
+            return Err(HostError(format!(
+                "CONFIG_RUST=y ({from}) cannot be built on this host: {why}"
+            ))
+            .into());
         }
     }
-    Ok(())
+    ui::note(format!(
+        "leaving the rust fragment out (no CONFIG_RUST): {why}"
+    ));
+    let mut kept = frags.to_vec();
+    if let Some(i) = default_at {
+        kept.remove(i);
+    }
+    Ok(kept)
 }
 
 pub fn verify(

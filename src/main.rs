@@ -18,6 +18,7 @@ mod report;
 mod reproduce;
 mod runs;
 mod series;
+mod toolchain;
 mod tree;
 mod ui;
 mod vm;
@@ -35,13 +36,16 @@ pub mod exit {
 }
 
 fn main() {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => std::process::exit(usage_exit(&e)),
+    };
     exec::install_interrupt_handler();
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("daxkit: error: {err:#}");
-            if exec::interrupted() {
+            if exec::is_interrupted(&err) {
                 exit::INTERRUPTED
             } else {
                 exit::ERROR
@@ -49,4 +53,16 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Prints clap's message and returns the exit code: 0 for `--help` and
+/// `--version`, [`exit::ERROR`] for any usage error (clap's own 2 would
+/// read as "bad" to `git bisect run`).
+fn usage_exit(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => exit::GOOD,
+        _ => exit::ERROR,
+    }
 }

@@ -180,14 +180,13 @@ pub fn build_into(
     std::fs::create_dir_all(dir)?;
     let cfg = kconfig::configure(home, applied, frags)?;
     let _ = std::fs::copy(&cfg.config, dir.join("config"));
-    match build::build(home, applied, &cfg.stamp, opts) {
-        Ok(b) => {
-            let _ = std::fs::copy(&b.log, dir.join("build.log"));
-            Ok(Ok(b.bzimage))
-        }
-        Err(e) if e.is::<build::MakeFailed>() && !crate::exec::interrupted() => {
-            let log = home.build_dir(&applied.base.id).join("daxkit-build.log");
-            let _ = std::fs::copy(&log, dir.join("build.log"));
+    let opts = BuildOptions {
+        log_copy: Some(dir.join("build.log")),
+        ..opts.clone()
+    };
+    match build::build(home, applied, &cfg.stamp, &opts) {
+        Ok(b) => Ok(Ok(b.bzimage)),
+        Err(e) if e.is::<build::BuildFailed>() && !crate::exec::interrupted() => {
             ui::warn(format!(
                 "{}: build failed: {e:#}",
                 tree::short(&applied.head)

@@ -137,40 +137,102 @@ pub fn load_yaml(file: &Path) -> Result<Series> {
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let sf = parse_yaml(&text).map_err(|e| anyhow!("{}:{e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("resolving series folder {}", dir.display()))?;
     let mut patches = Vec::new();
     for (i, rel) in sf.patches.iter().enumerate() {
-        let p = dir.join(rel);
-        let text = std::fs::read_to_string(&p).with_context(|| {
+        let what = format!("patch {}/{}", i + 1, sf.patches.len());
+        let p = confined(file, &text, &root, rel, &what)?;
+        let body = std::fs::read_to_string(&p).with_context(|| {
             format!(
-                "{}: patch {}/{} {}: cannot read",
-                file.display(),
-                i + 1,
-                sf.patches.len(),
+                "{}: {what} {}: cannot read",
+                entry_at(file, &text, rel),
                 p.display()
             )
         })?;
-        patches.push(parse_mail(&text, &p.display().to_string())?);
+        patches.push(parse_mail(&body, &p.display().to_string())?);
     }
+    let mut config = Vec::new();
     for c in &sf.config {
-        let p = dir.join(c);
+        let p = confined(file, &text, &root, c, "config fragment")?;
         if !p.is_file() {
             bail!(
-                "{}: config fragment {} not found",
-                file.display(),
+                "{}: config fragment {} is not a file",
+                entry_at(file, &text, c),
                 p.display()
             );
         }
+        config.push(p);
     }
     Ok(Series {
         name: sf.name,
         version: sf.version,
         base: sf.base,
         patches,
-        config: sf.config.iter().map(|c| dir.join(c)).collect(),
+        config,
         expect: sf.expect,
         variants: sf.variants,
         origin: dir.to_owned(),
     })
+}
+
+/// `series.yaml:LINE` of the entry naming `rel` (the first line that
+/// mentions it), for messages; just the file when no line does.
+fn entry_at(file: &Path, text: &str, rel: &Path) -> String {
+    let needle = rel.to_string_lossy();
+    match text
+        .lines()
+        .position(|l| !l.trim_start().starts_with('#') && l.contains(needle.as_ref()))
+    {
+        Some(n) => format!("{}:{}", file.display(), n + 1),
+        None => file.display().to_string(),
+    }
+}
+
+/// `root.join(rel)`, resolved (symlinks included), if it stays inside the
+/// series folder `root` (canonical). A path that leaves it — `../x`,
+/// `/etc/passwd`, a symlink pointing out — is refused before anything is
+/// read from it, so no foreign file's content can reach an error message.
+fn confined(file: &Path, text: &str, root: &Path, rel: &Path, what: &str) -> Result<PathBuf> {
+    let at = || entry_at(file, text, rel);
+    let refuse = |resolved: &dyn std::fmt::Display| {
+        anyhow!(
+            "{}: {what} {:?} resolves to {resolved}, outside the series folder {}: refused \
+             (series paths are relative and stay inside the series folder)",
+            at(),
+            rel.display().to_string(),
+            root.display()
+        )
+    };
+    if rel.is_absolute() {
+        return Err(refuse(&rel.display()));
+    }
+    // Lexically first, so that a missing `../../x` is refused, not "not found".
+    let mut depth = 0usize;
+    for c in rel.components() {
+        match c {
+            std::path::Component::ParentDir if depth == 0 => {
+                return Err(refuse(&root.join(rel).display()))
+            }
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+    }
+    let joined = root.join(rel);
+    let resolved = joined
+        .canonicalize()
+        .with_context(|| format!("{}: {what} {} not found", at(), joined.display()))?;
+    if !resolved.starts_with(root) {
+        return Err(refuse(&resolved.display()));
+    }
+    Ok(resolved)
 }
 
 /// Parses series.yaml text; errors carry `line:column: message`.
@@ -521,6 +583,93 @@ base-commit: 0123456789abcdef0123456789abcdef01234567
             err.starts_with("4:") && err.contains("unknown variant `huge`"),
             "{err}"
         );
+    }
+
+    /// A series folder `s/` in a temp dir, next to a foreign file whose
+    /// content must never show up in an error.
+    fn escape_fixture(yaml: &str) -> (tempfile::TempDir, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("s");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("ok.patch"), MAIL).unwrap();
+        std::fs::write(dir.join("ok.config"), "CONFIG_X=y\n").unwrap();
+        std::fs::write(t.path().join("secret.txt"), "SECRET-CONTENT\n").unwrap();
+        std::fs::write(dir.join("series.yaml"), yaml).unwrap();
+        (t, dir)
+    }
+
+    fn load_err(dir: &Path) -> String {
+        format!("{:#}", load_yaml(&dir.join("series.yaml")).unwrap_err())
+    }
+
+    #[test]
+    fn paths_escaping_the_series_folder_are_refused() {
+        for (yaml, line, what) in [
+            (
+                "name: x\npatches:\n  - ok.patch\n  - ../secret.txt\n",
+                4,
+                "patch 2/2",
+            ),
+            ("name: x\npatches: [/etc/passwd]\n", 2, "patch 1/1"),
+            (
+                "name: x\npatches: [ok.patch]\nconfig:\n  - sub/../../secret.txt\n",
+                4,
+                "config fragment",
+            ),
+            // Lexically refused even when the target does not exist.
+            ("name: x\npatches: [../../nope.patch]\n", 2, "patch 1/1"),
+        ] {
+            let (_t, dir) = escape_fixture(yaml);
+            let err = load_err(&dir);
+            assert!(
+                err.contains(&format!("series.yaml:{line}: {what}")),
+                "{yaml}: {err}"
+            );
+            assert!(err.contains("outside the series folder"), "{err}");
+            assert!(!err.contains("SECRET-CONTENT"), "{err}");
+            assert!(!err.contains("root:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn symlinks_out_of_the_series_folder_are_refused() {
+        let (t, dir) =
+            escape_fixture("name: x\npatches: [ok.patch, evil.patch]\nconfig: [evil.config]\n");
+        std::os::unix::fs::symlink(t.path().join("secret.txt"), dir.join("evil.patch")).unwrap();
+        std::os::unix::fs::symlink("../secret.txt", dir.join("evil.config")).unwrap();
+        let err = load_err(&dir);
+        assert!(err.contains("series.yaml:2: patch 2/2"), "{err}");
+        assert!(
+            err.contains("secret.txt, outside the series folder"),
+            "{err}"
+        );
+        assert!(!err.contains("SECRET-CONTENT"), "{err}");
+        std::fs::write(
+            dir.join("series.yaml"),
+            "name: x\npatches: [ok.patch]\nconfig: [evil.config]\n",
+        )
+        .unwrap();
+        let err = load_err(&dir);
+        assert!(err.contains("series.yaml:3: config fragment"), "{err}");
+        // A symlinked series folder itself is fine: it is resolved first.
+        std::os::unix::fs::symlink(&dir, t.path().join("link")).unwrap();
+        std::fs::write(dir.join("series.yaml"), "name: x\npatches: [ok.patch]\n").unwrap();
+        load_yaml(&t.path().join("link/series.yaml")).unwrap();
+    }
+
+    #[test]
+    fn paths_inside_the_series_folder_load() {
+        let (_t, dir) = escape_fixture(
+            "name: x\npatches: [sub/../ok.patch, same.patch]\nconfig: [./ok.config]\n",
+        );
+        std::os::unix::fs::symlink("ok.patch", dir.join("same.patch")).unwrap();
+        let s = load_yaml(&dir.join("series.yaml")).unwrap();
+        assert_eq!(s.patches.len(), 2);
+        assert!(s.config[0].ends_with("s/ok.config"));
+        let (_t, dir) = escape_fixture("name: x\npatches: [missing.patch]\n");
+        let err = load_err(&dir);
+        assert!(err.contains("series.yaml:2: patch 1/1"), "{err}");
+        assert!(err.contains("not found"), "{err}");
     }
 
     #[test]

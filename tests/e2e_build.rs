@@ -113,10 +113,7 @@ fn unsatisfiable_option_is_named_with_its_unmet_dependency() {
 #[ignore = "e2e: compiles a kernel object through distccd"]
 fn distcc_compiles_go_to_a_distccd_on_loopback() {
     let _g = common::tree_lock();
-    assert!(
-        std::path::Path::new("/usr/bin/distccd").is_file(),
-        "this test needs distccd: apt-get install distcc"
-    );
+    let distccd = common::require_tool("distccd");
     // A configured tree at the fixture series (cached after the first build).
     common::kernel_locked(&["tests/fixtures/series/eof-comment"]);
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +128,7 @@ fn distcc_compiles_go_to_a_distccd_on_loopback() {
         .local_addr()
         .unwrap()
         .port();
-    let mut daemon = std::process::Command::new("distccd")
+    let mut daemon = std::process::Command::new(&distccd)
         .args([
             "--no-detach",
             "--daemon",

@@ -6,6 +6,8 @@
 //! three-variant fixture (stock, C with a mismatch and a disagreement,
 //! Rust that panicked), split the way a CI matrix splits a run.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -350,7 +352,11 @@ fn matrix_gitlab_is_a_parallel_matrix_job_and_a_merge_job() {
 fn matrix_rejects_an_unknown_format() {
     let t = tempfile::tempdir().unwrap();
     let o = daxkit(t.path(), &["matrix", "--format", "jenkins"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        o.status.code(),
+        Some(128),
+        "usage errors exit 128, not clap's 2 (bisect would read bad)"
+    );
     assert!(stderr(&o).contains("jenkins"));
 }
 
@@ -402,16 +408,14 @@ fn case_groups_cover_every_harness_case_once() {
 
 // ---- the HTML page in real headless Chromium ----
 
+/// Debian's chromium (installed through daxkit when allowed, else the
+/// test fails naming the package); Ubuntu's chromium-browser if present.
 fn chromium() -> PathBuf {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(c).exists() {
-            return PathBuf::from(c);
-        }
+    let ubuntu = Path::new("/usr/bin/chromium-browser");
+    if ubuntu.exists() {
+        return ubuntu.to_owned();
     }
-    panic!(
-        "chromium not found: install Debian's `chromium` package \
-         (apt-get install -y chromium); this test renders report.html in it"
-    );
+    common::require_tool("chromium")
 }
 
 fn headless(profile: &Path) -> Command {

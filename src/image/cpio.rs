@@ -171,7 +171,7 @@ mod tests {
     /// types, modes, sizes, device numbers and link target we gave.
     #[test]
     fn gnu_cpio_reads_it_back() {
-        crate::image::test_tools();
+        crate::exec::test_tool("cpio");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.cpio");
         std::fs::write(&file, sample().to_bytes()).unwrap();
@@ -224,7 +224,7 @@ mod tests {
     /// `cpio -i` extracts the same bytes we put in.
     #[test]
     fn gnu_cpio_extracts_contents() {
-        crate::image::test_tools();
+        crate::exec::test_tool("cpio");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.cpio");
         std::fs::write(&file, sample().to_bytes()).unwrap();

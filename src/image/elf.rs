@@ -203,7 +203,8 @@ mod tests {
     /// Our parser agrees with binutils' readelf on a real program.
     #[test]
     fn mkfs_xfs_agrees_with_readelf() {
-        crate::image::test_tools();
+        crate::exec::test_tool("mkfs.xfs");
+        crate::exec::test_tool("readelf");
         let path = Path::new("/usr/sbin/mkfs.xfs");
         let info = parse_file(path).unwrap();
         let readelf = Cmd::new("readelf")
@@ -228,7 +229,7 @@ mod tests {
 
     #[test]
     fn mkfs_xfs_closure() {
-        crate::image::test_tools();
+        crate::exec::test_tool("mkfs.xfs");
         let deps = runtime_deps(Path::new("/usr/sbin/mkfs.xfs")).unwrap();
         let names: Vec<&str> = deps.keys().map(|k| k.rsplit('/').next().unwrap()).collect();
         for want in [
@@ -254,7 +255,7 @@ mod tests {
 
     #[test]
     fn busybox_static_has_no_deps() {
-        crate::image::test_tools();
+        crate::exec::test_tool("busybox");
         let bb = Path::new("/bin/busybox");
         assert!(parse_file(bb).unwrap().is_static());
         assert!(runtime_deps(bb).unwrap().is_empty());

@@ -165,9 +165,9 @@ mod tests {
 
     #[test]
     fn expansion_has_programs_libraries_and_devices() {
-        crate::image::test_tools();
         let path = repo_manifest();
         let m = Manifest::load(&path).unwrap();
+        crate::exec::test_lock(|| super::super::require_programs(&m, true)).unwrap();
         let a = m.expand(path.parent().unwrap(), b"harness", false).unwrap();
         let paths: Vec<&str> = a.paths().collect();
         for want in [

@@ -93,12 +93,19 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
         info.needed,
         info.interp
     );
-    // Host programs the image copies (mkfs.xfs, busybox, ...): a missing
-    // one is installed when allowed, or named with its package.
+    require_programs(&m, a.debug_shell)?;
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
+    store(home, &archive)
+}
+
+/// Host programs the image copies (mkfs.xfs, busybox, ...): a missing one
+/// is installed when allowed, or named with its package.
+pub fn require_programs(m: &manifest::Manifest, debug_shell: bool) -> Result<()> {
     let wanted = m.programs.iter().chain(
         m.debug_shell
             .iter()
-            .filter(|_| a.debug_shell)
+            .filter(|_| debug_shell)
             .flat_map(|d| &d.programs),
     );
     for p in wanted {
@@ -108,9 +115,7 @@ pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
             }
         }
     }
-    let base = manifest_path.parent().unwrap_or(Path::new("."));
-    let archive = m.expand(base, &harness_bytes, a.debug_shell)?;
-    store(home, &archive)
+    Ok(())
 }
 
 /// Writes `archive` gzip'd into the cache unless an image with its content
@@ -233,37 +238,22 @@ pub fn run_initrd(image: &Path, plan: &RunPlan, out: &Path) -> Result<()> {
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }
 
-/// What the image tests read from the host (the guest's mkfs tools and
-/// busybox, GNU cpio to check our archives): installed like daxkit
-/// installs them for a run, so the tests pass on a fresh machine too.
-#[cfg(test)]
-pub fn test_tools() {
-    static ONCE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
-    let mut done = ONCE.lock().unwrap_or_else(|p| p.into_inner());
-    if !*done {
-        for t in ["cpio", "mkfs.xfs", "mkfs.ext4", "busybox"] {
-            crate::exec::require_tool(t).unwrap_or_else(|e| panic!("{e:#}"));
-        }
-        *done = true;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exec::Cmd;
 
     fn archive() -> cpio::Archive {
-        test_tools();
         let path = default_manifest();
         let m = manifest::Manifest::load(&path).unwrap();
+        crate::exec::test_lock(|| require_programs(&m, false)).unwrap();
+        crate::exec::test_tool("cpio");
         m.expand(path.parent().unwrap(), b"not really the harness", false)
             .unwrap()
     }
 
     #[test]
     fn two_builds_give_the_same_bytes() {
-        test_tools();
         let home = tempfile::tempdir().unwrap();
         let (h1, h2) = (home.path().join("a"), home.path().join("b"));
         let i1 = store(&Home::at(&h1).unwrap(), &archive()).unwrap();
@@ -282,7 +272,6 @@ mod tests {
 
     #[test]
     fn different_content_different_key() {
-        test_tools();
         let home = tempfile::tempdir().unwrap();
         let home = Home::at(home.path()).unwrap();
         let mut a = archive();
@@ -304,7 +293,6 @@ mod tests {
     /// (gunzip the first member, then read the plain archive after it).
     #[test]
     fn run_initrd_carries_the_plan_after_the_image() {
-        test_tools();
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path().join("h")).unwrap();
         let image = store(&home, &archive()).unwrap();

@@ -32,6 +32,22 @@ pub fn daxkit_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("running daxkit")
 }
 
+/// A host tool a test runs itself (chromium, distccd), installed the way
+/// daxkit installs what it lacks (root with apt, unless DAXKIT_NO_INSTALL),
+/// else the test fails naming the package: `daxkit require-tool`.
+pub fn require_tool(tool: &str) -> PathBuf {
+    let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .args(["require-tool", tool])
+        .output()
+        .expect("running daxkit require-tool");
+    assert!(
+        o.status.success(),
+        "this test needs `{tool}`:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
