@@ -358,8 +358,11 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("distccd", Provider::Apt("distcc")),
 ];
 
+/// Where `tool` comes from; a path (`/opt/x/qemu-system-x86_64`) is
+/// looked up by its file name.
 pub fn provider(tool: &str) -> Option<Provider> {
-    TOOLS.iter().find(|(t, _)| *t == tool).map(|(_, p)| *p)
+    let name = tool.rsplit('/').next().unwrap_or(tool);
+    TOOLS.iter().find(|(t, _)| *t == name).map(|(_, p)| *p)
 }
 
 /// Finds `tool` on PATH (and in /sbin, /usr/sbin, where mkfs lives, and

@@ -119,3 +119,44 @@ fn check_series_flags_the_patches_after_the_regression() {
     let cases: Vec<i64> = rows.iter().map(|r| r["cases"].as_i64().unwrap()).collect();
     assert_eq!(cases, [0, 1, 1], "{}", text(&o));
 }
+
+/// A bisect step judges with the same judge as `run`: signals that
+/// disagree (forced by the harness's test hooks) make a commit bad, so a
+/// --good endpoint whose signals disagree is refused with that evidence.
+#[test]
+#[ignore = "e2e: builds and boots kernels"]
+fn a_bisect_step_with_disagreeing_signals_is_bad() {
+    let _g = tree_lock();
+    let o = bisect(&["--fault", "disagree"]);
+    assert_eq!(o.status.code(), Some(128), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("does not test good") && err.contains("disagree") && err.contains("(exit 1)"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// check-series --run judges each patch's kernel with the same judge.
+#[test]
+#[ignore = "e2e: builds and boots a kernel per patch"]
+fn check_series_run_with_disagreeing_signals_is_bad() {
+    let _g = tree_lock();
+    let mut a = vec!["check-series", SERIES, "--run", "--fault", "disagree"];
+    a.extend_from_slice(CASE);
+    let o = daxkit(&a);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let folder = out
+        .lines()
+        .find_map(|l| l.strip_prefix("folder: "))
+        .unwrap_or_else(|| panic!("no folder in\n{}", text(&o)));
+    let rows: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{folder}/check-series.json")).unwrap(),
+    )
+    .unwrap();
+    for r in rows.as_array().unwrap() {
+        assert_eq!(r["cases"], 1, "{r}");
+        assert!(r["note"].as_str().unwrap().contains("disagree"), "{r}");
+    }
+}

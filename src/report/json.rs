@@ -5,9 +5,23 @@ use super::model::{Report, REPORT_FORMAT};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
+/// The report as JSON, with the judge's verdict written beside the
+/// evidence for readers (`exit_code` and `judgement` per variant, and the
+/// report's `exit_code`). Loading ignores them: daxkit always judges the
+/// evidence again, so an edited verdict cannot change an exit code.
 pub fn render(r: &Report) -> String {
     // Plain data with string keys: serializing cannot fail.
-    let mut s = serde_json::to_string_pretty(r).unwrap_or_default();
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if let Some(vs) = v.get_mut("variants").and_then(|v| v.as_array_mut()) {
+        for (json, variant) in vs.iter_mut().zip(&r.variants) {
+            let j = variant.judgement();
+            json["exit_code"] = j.code().into();
+            json["why"] = j.why().into();
+            json["judgement"] = serde_json::to_value(&j).unwrap_or_default();
+        }
+    }
+    v["exit_code"] = r.exit_code().into();
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
 }

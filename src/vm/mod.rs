@@ -289,6 +289,7 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
     // Inputs first: a typo is daxkit's input error (128), not a verdict,
     // and leaves no run folder behind.
     let kernel = check_kernel(&a.vm)?;
+    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
     crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
