@@ -182,3 +182,71 @@ fn distcc_compiles_go_to_a_distccd_on_loopback() {
         "distccd did not compile fs/dax.c:\n{log}"
     );
 }
+
+/// A missing library is the host's problem, not a verdict: with libclang
+/// out of reach (and installing not allowed), `make rustavailable` says
+/// so and daxkit exits 128 naming the package, before touching the build
+/// dir's .config.
+#[test]
+#[ignore = "e2e: configures the imported kernel"]
+fn missing_libclang_is_a_host_error_naming_the_package() {
+    let _g = common::tree_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let frag = dir.path().join("fresh.config");
+    // An option of no consequence, so the config is made anew (a reused
+    // config does not ask the toolchain again).
+    std::fs::write(&frag, "CONFIG_LOCALVERSION=\"-daxkit-e2e\"\n").unwrap();
+    let build_config = home().join("work/debian-6.12/build/.config");
+    let before = std::fs::read(&build_config).ok();
+    let o = common::daxkit_env(
+        &["config", "--fragment", frag.to_str().unwrap()],
+        &[
+            ("DAXKIT_NO_INSTALL", "1"),
+            ("LIBCLANG_PATH", "/nonexistent"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(128), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("libclang-dev"), "{}", text(&o));
+    assert_eq!(std::fs::read(&build_config).ok(), before);
+}
+
+/// Debian's 6.1 pins rustc 1.62 / bindgen 0.56, which this host does not
+/// have: the default config leaves Rust out with a note, and an explicit
+/// CONFIG_RUST=y is refused with the reason (128) instead of failing in
+/// rust/Makefile ten seconds into the build.
+#[test]
+#[ignore = "e2e: installs and imports linux-source-6.1, configures it"]
+fn linux_6_1_configures_without_rust_and_refuses_it_when_asked() {
+    let _g = common::tree_lock();
+    let o = daxkit(&["config", "--kernel", "6.1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1.62"),
+        "the note names the pinned rustc\n{}",
+        text(&o)
+    );
+    let config = std::fs::read_to_string(home().join("work/debian-6.1/build/.config")).unwrap();
+    assert!(
+        !config.contains("\nCONFIG_RUST=y"),
+        "CONFIG_RUST in 6.1's config"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let frag = dir.path().join("rust-on.config");
+    std::fs::write(&frag, "CONFIG_RUST=y\n").unwrap();
+    let o = daxkit(&[
+        "config",
+        "--kernel",
+        "6.1",
+        "--fragment",
+        frag.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(128), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("rust-on.config:1") && err.contains("1.62"),
+        "{}",
+        text(&o)
+    );
+}
