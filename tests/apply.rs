@@ -1,31 +1,14 @@
 //! Integration tests of `daxkit apply` on small fixture git trees: real git
 //! repositories and real `git format-patch` output, made per test.
 
+mod common;
+use common::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 struct Fixture {
     _dir: tempfile::TempDir,
     root: PathBuf,
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Fix Ture")
-        .env("GIT_AUTHOR_EMAIL", "fix@example.org")
-        .env("GIT_COMMITTER_NAME", "Fix Ture")
-        .env("GIT_COMMITTER_EMAIL", "fix@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 impl Fixture {

@@ -101,15 +101,7 @@ fn check_series_flags_the_patches_after_the_regression() {
     a.extend_from_slice(CASE);
     let o = daxkit(&a);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
-    let folder = out
-        .lines()
-        .find_map(|l| l.strip_prefix("folder: "))
-        .unwrap_or_else(|| panic!("no folder in\n{}", text(&o)));
-    let rows: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{folder}/check-series.json")).unwrap(),
-    )
-    .unwrap();
+    let rows = check_series_rows(&o);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 3, "{}", text(&o));
     for r in rows {
@@ -146,17 +138,20 @@ fn check_series_run_with_disagreeing_signals_is_bad() {
     a.extend_from_slice(CASE);
     let o = daxkit(&a);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
-    let folder = out
-        .lines()
-        .find_map(|l| l.strip_prefix("folder: "))
-        .unwrap_or_else(|| panic!("no folder in\n{}", text(&o)));
-    let rows: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{folder}/check-series.json")).unwrap(),
-    )
-    .unwrap();
+    let rows = check_series_rows(&o);
     for r in rows.as_array().unwrap() {
         assert_eq!(r["cases"], 1, "{r}");
         assert!(r["note"].as_str().unwrap().contains("disagree"), "{r}");
     }
+}
+
+/// The rows of the `check-series.json` in the folder `check-series` named.
+fn check_series_rows(o: &std::process::Output) -> serde_json::Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let folder = out
+        .lines()
+        .find_map(|l| l.strip_prefix("folder: "))
+        .unwrap_or_else(|| panic!("no folder in\n{}", text(o)));
+    serde_json::from_str(&std::fs::read_to_string(format!("{folder}/check-series.json")).unwrap())
+        .unwrap()
 }

@@ -40,46 +40,33 @@ fn kernel() -> Option<PathBuf> {
 /// test gets its own home with `--image`, so runs never share a folder.
 fn image() -> PathBuf {
     static IMAGE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    IMAGE
-        .get_or_init(|| {
-            let home =
-                std::env::temp_dir().join(format!("daxkit-e2e-images-{}", std::process::id()));
-            let out = Command::new(env!("CARGO_BIN_EXE_daxkit"))
-                .args(["--quiet", "image"])
-                .env("DAXKIT_HOME", &home)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "daxkit image: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-        })
-        .clone()
+    IMAGE.get_or_init(|| build_image(&[])).clone()
 }
 
-/// The image with the harness's test hooks (fault injection), built once
-/// per test binary like [`image`].
+/// The image with the harness's test hooks (fault injection).
 fn hooks_image() -> PathBuf {
     static IMAGE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    IMAGE
-        .get_or_init(|| {
-            let home =
-                std::env::temp_dir().join(format!("daxkit-e2e-hook-images-{}", std::process::id()));
-            let out = Command::new(env!("CARGO_BIN_EXE_daxkit"))
-                .args(["--quiet", "image", "--test-hooks"])
-                .env("DAXKIT_HOME", &home)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "daxkit image --test-hooks: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-        })
-        .clone()
+    IMAGE.get_or_init(|| build_image(&["--test-hooks"])).clone()
+}
+
+fn build_image(extra: &[&str]) -> PathBuf {
+    let home = std::env::temp_dir().join(format!(
+        "daxkit-e2e-images{}-{}",
+        extra.join(""),
+        std::process::id()
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .args(["--quiet", "image"])
+        .args(extra)
+        .env("DAXKIT_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "daxkit image {extra:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 struct Run {

@@ -3,23 +3,11 @@
 //! The long child is a fixture tree's `make allnoconfig` (what `daxkit
 //! config` runs) that starts a shell which starts a `sleep`: no kernel.
 
+mod common;
+use common::git;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Fix Ture")
-        .env("GIT_AUTHOR_EMAIL", "fix@example.org")
-        .env("GIT_COMMITTER_NAME", "Fix Ture")
-        .env("GIT_COMMITTER_EMAIL", "fix@example.org")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
 
 /// Alive and not a zombie.
 fn alive(pid: i32) -> bool {

@@ -5,22 +5,10 @@
 //! tree, an explicit CONFIG_RUST=y is refused, and a missing piece is a
 //! host error (128) naming its package — never a silently dropped option.
 
+mod common;
+use common::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Fix Ture")
-        .env("GIT_AUTHOR_EMAIL", "fix@example.org")
-        .env("GIT_COMMITTER_NAME", "Fix Ture")
-        .env("GIT_COMMITTER_EMAIL", "fix@example.org")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
 
 /// A tree for Linux `patchlevel` (6.x) with the given rustc/bindgen
 /// minimums and a `rustavailable` recipe.

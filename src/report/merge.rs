@@ -284,24 +284,18 @@ mod tests {
 
     /// The fixture split the way a case-group matrix splits it.
     fn split(r: &Report, take: impl Fn(usize) -> bool) -> Report {
-        let mut r = r.clone();
-        for v in &mut r.variants {
-            v.run.cases = v
-                .run
-                .cases
-                .iter()
+        fn keep<T: Clone>(v: &[T], take: &impl Fn(usize) -> bool) -> Vec<T> {
+            v.iter()
                 .enumerate()
                 .filter(|(i, _)| take(*i))
                 .map(|(_, c)| c.clone())
-                .collect();
+                .collect()
+        }
+        let mut r = r.clone();
+        for v in &mut r.variants {
+            v.run.cases = keep(&v.run.cases, &take);
             if let Some(p) = &mut v.run.plan {
-                p.cases = p
-                    .cases
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| take(*i))
-                    .map(|(_, c)| c.clone())
-                    .collect();
+                p.cases = keep(&p.cases, &take);
             }
         }
         r

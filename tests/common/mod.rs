@@ -86,3 +86,23 @@ pub fn kernel_locked(args: &[&str]) -> PathBuf {
     );
     path
 }
+
+/// `git -C dir ARGS` with a fixed identity (fixture trees); stdout, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Fix Ture")
+        .env("GIT_AUTHOR_EMAIL", "fix@example.org")
+        .env("GIT_COMMITTER_NAME", "Fix Ture")
+        .env("GIT_COMMITTER_EMAIL", "fix@example.org")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
