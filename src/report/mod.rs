@@ -189,6 +189,74 @@ mod tests {
         );
     }
 
+    /// A benchmark run whose page-table readers did not confirm its
+    /// mapping is left out of the ratio and named, with the same words,
+    /// in the Markdown, the HTML and summary.txt.
+    #[test]
+    fn unverified_bench_run_is_excluded_and_named_everywhere() {
+        use daxkit_harness::protocol::SignalState;
+        let mut r = fixture::report();
+        let c = &mut r.variants[1];
+        assert_eq!(c.name, "dax-pmd (C)");
+        let dump = c.bench[1]
+            .signals
+            .iter_mut()
+            .find(|s| s.name == "ptdump")
+            .unwrap();
+        dump.says = None;
+        dump.state = Some(SignalState::Failed);
+        dump.evidence = "unavailable: reading /sys/kernel/debug/page_tables/current_kernel: \
+                         Input/output error (os error 5)"
+            .into();
+        let why = "unverified: pte-forced: signal-failed: ptdump failed: unavailable: \
+                   reading /sys/kernel/debug/page_tables/current_kernel: Input/output error \
+                   (os error 5)";
+        assert_eq!(
+            view::bench_pair(&r.variants[1])
+                .unwrap()
+                .caveat()
+                .as_deref(),
+            Some(why)
+        );
+
+        let md = markdown::render(&r);
+        assert!(
+            md.contains(&format!(
+                "| dax-pmd (C) | TCG | 801.0 | 329.6 | 2496879 | 11851 | 128 | 65536 | **—** ({why}) |"
+            )),
+            "{md}"
+        );
+        assert!(md.contains("| **2.40x** |"));
+        assert!(!md.contains("2.43x"));
+
+        let html = html::render(&r);
+        assert!(html.contains(&format!("<span class=\"unverified\">({why})</span>")));
+        assert_eq!(
+            html.matches("<rect class=\"bar pmd unverified\"").count(),
+            1
+        );
+        assert_eq!(
+            html.matches("<rect class=\"bar pte unverified\"").count(),
+            1
+        );
+        assert!(html.contains(">unverified</text>"));
+        assert!(html.contains(">2.40x</text>"));
+        assert!(!html.contains("2.43x"));
+
+        let line = summary_line(&r);
+        assert!(
+            line.ends_with(&format!(
+                "; PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.58x); \
+                 fault benchmark (C) {why}"
+            )),
+            "{line}"
+        );
+        assert!(
+            !line.contains("2.43") && !line.contains("(stock)"),
+            "{line}"
+        );
+    }
+
     fn fixture_build_failed() -> Report {
         let mut r = fixture::report();
         r.variants.truncate(1);
