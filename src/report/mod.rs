@@ -5,6 +5,7 @@
 //! Renderers are pure functions of a [`model::Report`]; only [`write_all`]
 //! and the two commands touch the file system. Nothing here runs a kernel.
 
+pub mod bench;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -75,6 +76,16 @@ pub enum ReportCmd {
         #[arg(required = true)]
         in_dirs: Vec<PathBuf>,
     },
+    /// For scripts (benches/fault.sh): one JSON line per run folder saying
+    /// whether its fault benchmark counts (both runs present, whole result
+    /// stream, each run's mapping confirmed by both page-table readers).
+    /// Exits 0 when every folder's does, else 1.
+    #[command(hide = true)]
+    Bench {
+        /// Run folders holding results.jsonl.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +120,19 @@ pub fn cmd_report(c: &ReportCmd) -> Result<i32> {
             }
             println!("{}", summary_line(&report));
             Ok(report.exit_code())
+        }
+        ReportCmd::Bench { run_dirs } => {
+            let mut all = true;
+            for d in run_dirs {
+                let c = bench::check_dir(d);
+                all &= c.verified;
+                println!("{}", serde_json::to_string(&c)?);
+            }
+            Ok(if all {
+                crate::exit::GOOD
+            } else {
+                crate::exit::BAD
+            })
         }
     }
 }
