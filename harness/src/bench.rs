@@ -5,32 +5,31 @@
 //! offset 4 KiB off the address colour), and one byte per 4 KiB page is
 //! written. Each run reports the faults it took (getrusage minor + major:
 //! DAX counts a fault that allocates blocks as major), ns per fault and
-//! MiB/s; the mapping it reports is what PAGEMAP_SCAN saw
-//! afterwards, so a run that did not get the intended entries says so.
-//! The host computes the ratio.
+//! MiB/s. After the faults (outside the timing) both page-table readers,
+//! PAGEMAP_SCAN and ptdump, are read over the range with the cases' code
+//! and go into the record; the host judges them (`judge::bench_verified`)
+//! and leaves any run whose readers do not both confirm the intended
+//! mapping out of the ratio. The host computes the ratio.
 
 use crate::case::Env;
 use crate::cases::map::{self, Alloc, MIB, PAGE, PMD};
-use crate::protocol::{BenchResult, Mapping};
-use crate::signals::pagemap_scan;
+use crate::protocol::{BenchResult, BENCH_PMD_ELIGIBLE, BENCH_PTE_FORCED};
+use crate::signals;
 use std::time::Instant;
 
 struct Variant {
     name: &'static str,
     offset: u64,
-    intended: Mapping,
 }
 
 const VARIANTS: [Variant; 2] = [
     Variant {
-        name: "pmd-eligible",
+        name: BENCH_PMD_ELIGIBLE,
         offset: 0,
-        intended: Mapping::Pmd,
     },
     Variant {
-        name: "pte-forced",
+        name: BENCH_PTE_FORCED,
         offset: PAGE,
-        intended: Mapping::Pte,
     },
 ];
 
@@ -65,12 +64,9 @@ fn measure(path: &std::path::Path, mib: u64, v: &Variant) -> Result<BenchResult,
     map::write_pages(m.addr, len);
     let ns = t0.elapsed().as_nanos() as f64;
     let faults = map::faults().saturating_sub(f0);
-    let mapping = match pagemap_scan::scan(m.addr, m.addr + len) {
-        Ok(r) => pagemap_scan::judge(&r, m.addr, m.addr + len)
-            .0
-            .unwrap_or(Mapping::Unknown),
-        Err(_) => v.intended,
-    };
+    // Read while the range is still mapped; never assumed from the intent.
+    let signals = signals::read_page_tables(m.addr, m.addr + len, |_, _| {}).to_vec();
+    let mapping = signals::verdict(&signals).0;
     Ok(BenchResult {
         name: v.name.to_owned(),
         mapping,
@@ -82,5 +78,6 @@ fn measure(path: &std::path::Path, mib: u64, v: &Variant) -> Result<BenchResult,
         } else {
             mib as f64 / (ns / 1e9)
         },
+        signals,
     })
 }

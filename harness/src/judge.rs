@@ -22,7 +22,7 @@
 //! - Exit code: 130 interrupted, else 1 if anything is bad, else 125 if
 //!   anything could not be tested, else 0.
 
-use crate::protocol::{CaseResult, ErrorKind, Mapping, Plan, Signal, Stream};
+use crate::protocol::{BenchResult, CaseResult, ErrorKind, Mapping, Plan, Signal, Stream};
 use crate::signals::{self, SignalState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -438,6 +438,36 @@ pub fn judge_case(
         verdict: v.mapping,
         status,
         why,
+    }
+}
+
+/// Whether a fault-benchmark run's numbers may be used: its page-table
+/// readers, judged under the same evidence rules as a case, confirm the
+/// mapping the run was meant to get (pmd-eligible → PMD, pte-forced →
+/// PTE). `Err` says why not; such a run is reported as unverified and
+/// left out of every ratio and average. Records without signals (older
+/// guests, which trusted PAGEMAP_SCAN alone) are unverified.
+pub fn bench_verified(b: &BenchResult) -> Result<(), String> {
+    let Some(intended) = b.intended() else {
+        return Err(format!(
+            "unknown run {:?}, so no intended mapping to check",
+            b.name
+        ));
+    };
+    if b.signals.is_empty() {
+        return Err(
+            "no page-table evidence in the record (a guest before both readers were read)"
+                .to_owned(),
+        );
+    }
+    let v = judge_signals(&b.signals, &[]);
+    match v.status {
+        CaseStatus::Pass if v.mapping == intended => Ok(()),
+        CaseStatus::Pass => Err(format!(
+            "got {}, intended {intended}: {}",
+            v.mapping, v.rule
+        )),
+        s => Err(format!("{}: {}", s.word(), v.rule)),
     }
 }
 
@@ -1042,6 +1072,84 @@ mod tests {
                 v.rule
             );
         }
+    }
+
+    fn bench(name: &str, signals: Vec<Signal>) -> BenchResult {
+        BenchResult {
+            name: name.into(),
+            mapping: Unknown,
+            mib: 256,
+            faults: 128,
+            ns_per_fault: 1.0,
+            mib_per_s: 1.0,
+            signals,
+        }
+    }
+
+    /// A benchmark run counts only when both page-table readers agree on
+    /// the mapping it was meant to get.
+    #[test]
+    fn bench_runs_need_both_readers_on_the_intended_mapping() {
+        use crate::protocol::{BENCH_PMD_ELIGIBLE as PMD_RUN, BENCH_PTE_FORCED as PTE_RUN};
+        let both = |m| vec![says(PAGEMAP_SCAN, m), says(PTDUMP, m)];
+        let rows: Vec<(&str, Vec<Signal>, Option<&str>)> = vec![
+            (PMD_RUN, both(Pmd), None),
+            (PTE_RUN, both(Pte), None),
+            (PMD_RUN, both(Pte), Some("got PTE, intended PMD")),
+            (PTE_RUN, both(Mixed), Some("got mixed, intended PTE")),
+            (PMD_RUN, vec![], Some("no page-table evidence")),
+            (
+                PMD_RUN,
+                vec![says(PAGEMAP_SCAN, Pmd)],
+                Some("cannot-tell: only pagemap-scan could tell"),
+            ),
+            (
+                PMD_RUN,
+                vec![says(PAGEMAP_SCAN, Pmd), absent(PTDUMP)],
+                Some("cannot-tell: only pagemap-scan could tell (ptdump is absent"),
+            ),
+            (
+                PTE_RUN,
+                vec![says(PAGEMAP_SCAN, Pte), mute(PTDUMP)],
+                Some("cannot-tell: only pagemap-scan could tell; ptdump could not"),
+            ),
+            (
+                PMD_RUN,
+                vec![says(PAGEMAP_SCAN, Pmd), failed(PTDUMP)],
+                Some("signal-failed: ptdump failed"),
+            ),
+            (
+                PMD_RUN,
+                vec![says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pte)],
+                Some("disagree: signals disagree"),
+            ),
+            ("warm-up", both(Pmd), Some("unknown run \"warm-up\"")),
+        ];
+        for (i, (name, sigs, want)) in rows.into_iter().enumerate() {
+            let b = bench(name, sigs);
+            let got = bench_verified(&b);
+            match want {
+                None => assert_eq!(got, Ok(()), "row {i}"),
+                Some(w) => {
+                    let why = got.expect_err(&format!("row {i} verified"));
+                    assert!(
+                        why.starts_with(w),
+                        "row {i}: {why:?} does not start with {w:?}"
+                    );
+                }
+            }
+            assert_eq!(b.verified(), want.is_none(), "row {i}");
+        }
+    }
+
+    /// Bench records of older guests have no `signals`: they still decode,
+    /// and are unverified.
+    #[test]
+    fn old_bench_records_decode_unverified() {
+        let old = r#"{"name":"pmd-eligible","mapping":"pmd","mib":256,"faults":128,"ns_per_fault":1.0,"mib_per_s":800.0}"#;
+        let b: BenchResult = serde_json::from_str(old).unwrap();
+        assert!(b.signals.is_empty());
+        assert!(!b.verified());
     }
 
     /// Records from older guests carry no state: it is read from the

@@ -158,14 +158,50 @@ pub struct CaseResult {
     pub duration_ms: u64,
 }
 
+/// The fault benchmark's run over a PMD-eligible mapping (aligned address
+/// and file offset): meant to get 2 MiB PMDs.
+pub const BENCH_PMD_ELIGIBLE: &str = "pmd-eligible";
+/// The fault benchmark's run over a PTE-forced mapping (file offset off the
+/// address colour): meant to get 4 KiB PTEs.
+pub const BENCH_PTE_FORCED: &str = "pte-forced";
+
+/// One fault-benchmark run. Its numbers count only when its page-table
+/// readers confirm the mapping it was meant to get
+/// (`judge::bench_verified`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchResult {
+    /// [`BENCH_PMD_ELIGIBLE`] or [`BENCH_PTE_FORCED`].
     pub name: String,
+    /// The guest's judgement of [`BenchResult::signals`] (older guests:
+    /// what PAGEMAP_SCAN alone saw); the host judges the signals again.
     pub mapping: Mapping,
     pub mib: u64,
     pub faults: u64,
     pub ns_per_fault: f64,
     pub mib_per_s: f64,
+    /// Both page-table readers (PAGEMAP_SCAN and ptdump) over the range,
+    /// read after the faults. Empty in records of older guests, whose runs
+    /// are therefore unverified.
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+}
+
+impl BenchResult {
+    /// The mapping the run was meant to get, from its name; `None` for a
+    /// name this daxkit does not know.
+    pub fn intended(&self) -> Option<Mapping> {
+        match self.name.as_str() {
+            BENCH_PMD_ELIGIBLE => Some(Mapping::Pmd),
+            BENCH_PTE_FORCED => Some(Mapping::Pte),
+            _ => None,
+        }
+    }
+
+    /// Whether the judge confirms, from the signals, that the run got the
+    /// mapping it intended; see `judge::bench_verified` for why not.
+    pub fn verified(&self) -> bool {
+        crate::judge::bench_verified(self).is_ok()
+    }
 }
 
 /// Where the run plan lives in the guest: daxkit appends a small cpio

@@ -176,13 +176,17 @@ pub fn human_line(r: &Record) -> Option<String> {
             )
         }
         Record::Bench(b) => format!(
-            "bench {:<34} {:<7} {} MiB {} faults {:.0} ns/fault {:.1} MiB/s",
+            "bench {:<34} {:<7} {} MiB {} faults {:.0} ns/fault {:.1} MiB/s{}",
             b.name,
             b.mapping.to_string(),
             b.mib,
             b.faults,
             b.ns_per_fault,
-            b.mib_per_s
+            b.mib_per_s,
+            match crate::judge::bench_verified(b) {
+                Ok(()) => String::new(),
+                Err(why) => format!("  (unverified: {why})"),
+            }
         ),
         Record::Error { case, message, .. } => match case {
             Some(c) => format!("ERR  {c}: {message}"),

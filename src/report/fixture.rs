@@ -8,7 +8,10 @@
 
 use super::model::{BaseInfo, Report, SeriesInfo, Variant, REPORT_FORMAT};
 use daxkit_harness::judge::{Evidence, GuestError, Outcome};
-use daxkit_harness::protocol::{BenchResult, CaseResult, ErrorKind, Mapping, Plan, Planned};
+use daxkit_harness::protocol::{
+    BenchResult, CaseResult, ErrorKind, Mapping, Plan, Planned, Signal,
+};
+use daxkit_harness::signals;
 
 const STOCK_CASES: &str = include_str!("../../tests/fixtures/report/stock-6.12.117-cases.jsonl");
 
@@ -20,18 +23,42 @@ pub fn stock_cases() -> Vec<CaseResult> {
         .collect()
 }
 
+/// The page-table readers of a benchmark run over its 256 MiB range, as a
+/// 6.12 guest reports them: both agree on `mapping`.
+fn bench_signals(start: u64, mapping: Mapping) -> Vec<Signal> {
+    let end = start + 256 * 1024 * 1024;
+    let (scan, level) = match mapping {
+        Mapping::Pmd => ("PRESENT|HUGE", "RW PSE NX pmd"),
+        _ => ("PRESENT", "RW NX pte"),
+    };
+    vec![
+        signals::signal(
+            signals::PAGEMAP_SCAN,
+            (Some(mapping), format!("{start:x}-{end:x} {scan}")),
+        ),
+        signals::signal(
+            signals::PTDUMP,
+            (
+                Some(mapping),
+                format!("0x{start:016x}-0x{end:016x} 256M USR {level}"),
+            ),
+        ),
+    ]
+}
+
 fn bench(pmd: f64, pte: f64) -> Vec<BenchResult> {
-    let run = |name: &str, mapping, faults: u64, mib_s: f64| BenchResult {
+    let run = |name: &str, mapping, start, faults: u64, mib_s: f64| BenchResult {
         name: name.into(),
         mapping,
         mib: 256,
         faults,
         ns_per_fault: 256.0 / mib_s * 1e9 / faults as f64,
         mib_per_s: mib_s,
+        signals: bench_signals(start, mapping),
     };
     vec![
-        run("pmd-eligible", Mapping::Pmd, 128, pmd),
-        run("pte-forced", Mapping::Pte, 65_536, pte),
+        run("pmd-eligible", Mapping::Pmd, 0x7f2a_4000_0000, 128, pmd),
+        run("pte-forced", Mapping::Pte, 0x7f2a_2000_0000, 65_536, pte),
     ]
 }
 

@@ -8,7 +8,8 @@
 //! Stable hooks for tests and scripts: `#summary`, `#variants`, `#results`
 //! with one `<tr data-case="xfs/…">` per case and `<td data-variant=…
 //! class="pass|mismatch|disagree|unknown|error|missing">`, `#bench-chart`
-//! with `rect.bar.pmd` / `rect.bar.pte` (`data-variant`, `data-mib-s`) and
+//! with `rect.bar.pmd` / `rect.bar.pte` (`data-variant`, `data-mib-s`;
+//! also `.unverified` when a run's mapping was not confirmed) and
 //! `text.ratio`, `#bench-legend`, `#evidence` with `details#case-…`.
 
 use super::model::Report;
@@ -72,6 +73,8 @@ table.evidence td { max-width: 28rem; }
 #bench-chart .axis { stroke: #8a94a6; stroke-width: 1; }
 #bench-chart .grid { stroke: #e6e9ef; stroke-width: 1; }
 #bench-chart text.ratio { font-weight: 700; }
+#bench-chart .bar.unverified { fill-opacity: .35; stroke: currentColor; stroke-dasharray: 4 3; }
+span.unverified { color: #b42318; }
 #bench-legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.4rem; }
 .swatch { display: inline-block; width: .9rem; height: .9rem; vertical-align: -2px; margin-right: .3rem; border-radius: 2px; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .85rem; }
@@ -300,15 +303,17 @@ pub fn chart(rows: &[(&str, BenchPair)]) -> String {
     let bar_w = (group_w * 0.3).min(80.0);
     for (i, (name, p)) in rows.iter().enumerate() {
         let cx = left + group_w * (i as f64 + 0.5);
+        let unverified = !p.verified();
         for (j, (class, b)) in [("pmd", p.pmd), ("pte", p.pte)].iter().enumerate() {
             let x = cx - bar_w - 2.0 + j as f64 * (bar_w + 4.0);
             let yy = y(b.mib_per_s);
             let _ = writeln!(
                 s,
-                "<rect class=\"bar {class}\" data-variant=\"{}\" data-mib-s=\"{:.1}\" x=\"{x:.1}\" \
+                "<rect class=\"bar {class}{}\" data-variant=\"{}\" data-mib-s=\"{:.1}\" x=\"{x:.1}\" \
                  y=\"{yy:.1}\" width=\"{bar_w:.1}\" height=\"{:.1}\"><title>{}: {} {:.1} MiB/s, \
-                 {:.0} ns/fault, {} faults</title></rect>\
+                 {:.0} ns/fault, {} faults{}</title></rect>\
                  <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:.0}</text>",
+                if unverified { " unverified" } else { "" },
                 esc(name),
                 b.mib_per_s,
                 (top + plot_h - yy).max(0.0),
@@ -317,12 +322,17 @@ pub fn chart(rows: &[(&str, BenchPair)]) -> String {
                 b.mib_per_s,
                 b.ns_per_fault,
                 b.faults,
+                if unverified { " (unverified)" } else { "" },
                 x + bar_w / 2.0,
                 yy - 4.0,
                 b.mib_per_s
             );
         }
-        let ratio = p.ratio_label();
+        let ratio = if unverified {
+            "unverified".to_owned()
+        } else {
+            p.ratio_label()
+        };
         let top_bar = y(p.pmd.mib_per_s.max(p.pte.mib_per_s));
         let _ = writeln!(
             s,
@@ -372,9 +382,10 @@ fn bench(o: &mut String, r: &Report) {
         o,
         "<p class=\"note\">Each run maps {} MiB of a preallocated file and writes one byte per 4 KiB page. \
          Absolute numbers are <b>{} figures</b> (QEMU), comparable only with each other; the PMD/PTE \
-         ratio is what compares with the 2016 series.</p>",
+         ratio is what compares with the 2016 series. {}</p>",
         rows[0].1.pmd.mib,
-        esc(&accels.join("/"))
+        esc(&accels.join("/")),
+        esc(view::BENCH_RULE)
     );
     let named: Vec<(&str, BenchPair)> = rows
         .iter()
@@ -386,11 +397,13 @@ fn bench(o: &mut String, r: &Report) {
         o,
         "<figcaption><ul id=\"bench-legend\"><li><span class=\"swatch pmd\"></span>PMD: 2 MiB entries \
          (PMD-eligible mapping)</li><li><span class=\"swatch pte\"></span>PTE: 4 KiB entries (PTE-forced mapping)</li>\
-         <li>bold: PMD/PTE throughput ratio</li><li id=\"reference-2016\">{}: {:.0} vs {:.0} MB/s = <b>{}</b></li>\
+         <li>bold: PMD/PTE throughput ratio; faded bars: unverified runs, in no ratio</li>\
+         <li id=\"reference-2016\">{}: {:.1} vs {:.1} MiB/s ({}) = <b>{}</b></li>\
          </ul></figcaption>\n</figure>",
         esc(REFERENCE_2016.what),
-        REFERENCE_2016.pmd_mb_s,
-        REFERENCE_2016.pte_mb_s,
+        REFERENCE_2016.pmd_mib_s,
+        REFERENCE_2016.pte_mib_s,
+        esc(REFERENCE_2016.as_printed),
         view::ratio_text(REFERENCE_2016.ratio())
     );
     o.push_str(
@@ -399,7 +412,9 @@ fn bench(o: &mut String, r: &Report) {
     );
     for (v, p) in &rows {
         let ratio = p.ratio_label();
-        let flag = p.off_target_note();
+        let flag = p.caveat().map_or_else(String::new, |c| {
+            format!(" <span class=\"unverified\">({})</span>", esc(&c))
+        });
         let _ = writeln!(
             o,
             "<tr data-variant=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td>\
@@ -414,16 +429,17 @@ fn bench(o: &mut String, r: &Report) {
             p.pte.ns_per_fault,
             p.pmd.faults,
             p.pte.faults,
-            esc(&flag)
+            flag
         );
     }
     let _ = writeln!(
         o,
-        "<tr class=\"reference\"><th scope=\"row\">{}</th><td>as published</td><td class=\"num\">{:.0} MB/s</td><td class=\"num\">{:.0} MB/s</td>\
+        "<tr class=\"reference\"><th scope=\"row\">{}</th><td>as published ({})</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td>\
          <td></td><td></td><td></td><td></td><td class=\"num ratio\"><b>{}</b></td></tr>\n</tbody>\n</table>\n</section>",
         esc(REFERENCE_2016.what),
-        REFERENCE_2016.pmd_mb_s,
-        REFERENCE_2016.pte_mb_s,
+        esc(REFERENCE_2016.as_printed),
+        REFERENCE_2016.pmd_mib_s,
+        REFERENCE_2016.pte_mib_s,
         view::ratio_text(REFERENCE_2016.ratio())
     );
 }
@@ -541,7 +557,8 @@ mod tests {
         assert_eq!(html.matches("<rect class=\"bar pmd\"").count(), 2);
         assert_eq!(html.matches("<rect class=\"bar pte\"").count(), 2);
         assert!(html.contains(">2.40x</text>"));
-        assert!(html.contains("= <b>2.52x</b>"));
+        assert!(html.contains("1406.7 vs 544.5 MiB/s (fio printed 1406.7MB/s and 557610KB/s, base 1024) = <b>2.58x</b>"));
+        assert!(!html.contains("unverified\""));
         // Escaped, never raw.
         assert!(html.contains("&lt;bogus: counted before fallback&gt; &amp; more"));
         assert!(!html.contains("<bogus"));

@@ -227,14 +227,15 @@ fn bench(r: &Report) -> String {
         o,
         "Each run maps {} MiB of a preallocated file and writes one byte per 4 KiB page. \
          Absolute numbers are **{} figures** (QEMU{}), comparable only with each other; \
-         the PMD/PTE ratio is what compares with the 2016 series.\n",
+         the PMD/PTE ratio is what compares with the 2016 series. {}\n",
         rows[0].1.pmd.mib,
         accels.join("/"),
         if accels.iter().all(|a| a == "TCG") {
             " software emulation"
         } else {
             ""
-        }
+        },
+        view::BENCH_RULE
     );
     o.push_str(
         "| variant | accel | PMD MiB/s | PTE MiB/s | PMD ns/fault | PTE ns/fault | PMD faults | PTE faults | PMD/PTE |\n\
@@ -242,7 +243,9 @@ fn bench(r: &Report) -> String {
     );
     for (v, p) in &rows {
         let ratio = p.ratio_label();
-        let flag = p.off_target_note();
+        let flag = p
+            .caveat()
+            .map_or_else(String::new, |c| format!(" ({})", cell(&c)));
         let _ = writeln!(
             o,
             "| {} | {} | {:.1} | {:.1} | {:.0} | {:.0} | {} | {} | **{ratio}**{flag} |",
@@ -258,10 +261,11 @@ fn bench(r: &Report) -> String {
     }
     let _ = writeln!(
         o,
-        "| {} | as published | {:.0} MB/s | {:.0} MB/s | | | | | **{}** |",
-        REFERENCE_2016.what,
-        REFERENCE_2016.pmd_mb_s,
-        REFERENCE_2016.pte_mb_s,
+        "| {} | as published ({}) | {:.1} | {:.1} | | | | | **{}** |",
+        cell(REFERENCE_2016.what),
+        cell(REFERENCE_2016.as_printed),
+        REFERENCE_2016.pmd_mib_s,
+        REFERENCE_2016.pte_mib_s,
         view::ratio_text(REFERENCE_2016.ratio())
     );
     o
@@ -295,7 +299,8 @@ mod tests {
         assert!(md.contains(
             "| stock | TCG | 812.5 | 338.5 | 2461538 | 11540 | 128 | 65536 | **2.40x** |"
         ));
-        assert!(md.contains("| 2016 DAX PMD series, FIO mmap on XFS | as published | 1406 MB/s | 557 MB/s | | | | | **2.52x** |"));
+        assert!(md.contains("| 2016 DAX PMD series, FIO mmap on XFS, PMEM made from memmap'd RAM | as published (fio printed 1406.7MB/s and 557610KB/s, base 1024) | 1406.7 | 544.5 | | | | | **2.58x** |"));
+        assert!(md.contains(view::BENCH_RULE));
         assert!(md.contains("**TCG figures**"));
     }
 

@@ -5,6 +5,7 @@
 //! Renderers are pure functions of a [`model::Report`]; only [`write_all`]
 //! and the two commands touch the file system. Nothing here runs a kernel.
 
+pub mod bench;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -75,6 +76,16 @@ pub enum ReportCmd {
         #[arg(required = true)]
         in_dirs: Vec<PathBuf>,
     },
+    /// For scripts (benches/fault.sh): one JSON line per run folder saying
+    /// whether its fault benchmark counts (both runs present, whole result
+    /// stream, each run's mapping confirmed by both page-table readers).
+    /// Exits 0 when every folder's does, else 1.
+    #[command(hide = true)]
+    Bench {
+        /// Run folders holding results.jsonl.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +120,19 @@ pub fn cmd_report(c: &ReportCmd) -> Result<i32> {
             }
             println!("{}", summary_line(&report));
             Ok(report.exit_code())
+        }
+        ReportCmd::Bench { run_dirs } => {
+            let mut all = true;
+            for d in run_dirs {
+                let c = bench::check_dir(d);
+                all &= c.verified;
+                println!("{}", serde_json::to_string(&c)?);
+            }
+            Ok(if all {
+                crate::exit::GOOD
+            } else {
+                crate::exit::BAD
+            })
         }
     }
 }
@@ -186,6 +210,74 @@ mod tests {
         assert!(
             xml.contains("<error type=\"build-failed\" message=\"cannot test: cannot build: make bzImage failed"),
             "{xml}"
+        );
+    }
+
+    /// A benchmark run whose page-table readers did not confirm its
+    /// mapping is left out of the ratio and named, with the same words,
+    /// in the Markdown, the HTML and summary.txt.
+    #[test]
+    fn unverified_bench_run_is_excluded_and_named_everywhere() {
+        use daxkit_harness::protocol::SignalState;
+        let mut r = fixture::report();
+        let c = &mut r.variants[1];
+        assert_eq!(c.name, "dax-pmd (C)");
+        let dump = c.bench[1]
+            .signals
+            .iter_mut()
+            .find(|s| s.name == "ptdump")
+            .unwrap();
+        dump.says = None;
+        dump.state = Some(SignalState::Failed);
+        dump.evidence = "unavailable: reading /sys/kernel/debug/page_tables/current_kernel: \
+                         Input/output error (os error 5)"
+            .into();
+        let why = "unverified: pte-forced: signal-failed: ptdump failed: unavailable: \
+                   reading /sys/kernel/debug/page_tables/current_kernel: Input/output error \
+                   (os error 5)";
+        assert_eq!(
+            view::bench_pair(&r.variants[1])
+                .unwrap()
+                .caveat()
+                .as_deref(),
+            Some(why)
+        );
+
+        let md = markdown::render(&r);
+        assert!(
+            md.contains(&format!(
+                "| dax-pmd (C) | TCG | 801.0 | 329.6 | 2496879 | 11851 | 128 | 65536 | **—** ({why}) |"
+            )),
+            "{md}"
+        );
+        assert!(md.contains("| **2.40x** |"));
+        assert!(!md.contains("2.43x"));
+
+        let html = html::render(&r);
+        assert!(html.contains(&format!("<span class=\"unverified\">({why})</span>")));
+        assert_eq!(
+            html.matches("<rect class=\"bar pmd unverified\"").count(),
+            1
+        );
+        assert_eq!(
+            html.matches("<rect class=\"bar pte unverified\"").count(),
+            1
+        );
+        assert!(html.contains(">unverified</text>"));
+        assert!(html.contains(">2.40x</text>"));
+        assert!(!html.contains("2.43x"));
+
+        let line = summary_line(&r);
+        assert!(
+            line.ends_with(&format!(
+                "; PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.58x); \
+                 fault benchmark (C) {why}"
+            )),
+            "{line}"
+        );
+        assert!(
+            !line.contains("2.43") && !line.contains("(stock)"),
+            "{line}"
         );
     }
 

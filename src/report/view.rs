@@ -6,27 +6,37 @@
 //! Markdown, HTML, JUnit and summary renderings cannot disagree on a number.
 
 use super::model::{Report, Variant};
-use daxkit_harness::judge::{CaseJudgement, CaseStatus};
-use daxkit_harness::protocol::{BenchResult, CaseResult, Mapping};
+use daxkit_harness::judge::{self, CaseJudgement, CaseStatus};
+use daxkit_harness::protocol::{
+    BenchResult, CaseResult, Mapping, BENCH_PMD_ELIGIBLE, BENCH_PTE_FORCED,
+};
 
-/// The figure the original 2016 DAX PMD series reported (FIO mmap on XFS):
-/// MB/s with PMDs and with PTEs.
+/// The figure the original 2016 DAX PMD series reported (FIO mmap on XFS,
+/// on a PMEM device made from memmap'd RAM): fio printed 1406.7MB/s with
+/// PMDs and 557610KB/s with PTEs, both in fio's default base 1024, i.e.
+/// MiB/s and KiB/s. Compared in one unit (MiB/s): 1406.7 vs 544.5, 2.58x.
 pub const REFERENCE_2016: Reference = Reference {
-    what: "2016 DAX PMD series, FIO mmap on XFS",
-    pmd_mb_s: 1406.0,
-    pte_mb_s: 557.0,
+    what: "2016 DAX PMD series, FIO mmap on XFS, PMEM made from memmap'd RAM",
+    pmd_mib_s: 1406.7,
+    pte_mib_s: 557_610.0 / 1024.0,
+    as_printed: "fio printed 1406.7MB/s and 557610KB/s, base 1024",
 };
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reference {
     pub what: &'static str,
-    pub pmd_mb_s: f64,
-    pub pte_mb_s: f64,
+    /// Throughput with PMDs, MiB/s (2^20 bytes per second).
+    pub pmd_mib_s: f64,
+    /// Throughput with PTEs, MiB/s.
+    pub pte_mib_s: f64,
+    /// The figures as the source printed them, with their unit base.
+    pub as_printed: &'static str,
 }
 
 impl Reference {
+    /// PMD over PTE throughput, both in MiB/s.
     pub fn ratio(&self) -> f64 {
-        self.pmd_mb_s / self.pte_mb_s
+        self.pmd_mib_s / self.pte_mib_s
     }
 }
 
@@ -165,9 +175,13 @@ pub fn pass_count(r: &Report, v: &Variant) -> (usize, usize) {
     (pass, keys.len())
 }
 
+/// What every rendering says about which benchmark runs count.
+pub const BENCH_RULE: &str = "A run counts only when both page-table readers \
+    (PAGEMAP_SCAN and ptdump) confirm the mapping it was meant to get; an \
+    unverified run is named and left out of every ratio.";
+
 /// The fault benchmark of one variant: the PMD-eligible and the PTE-forced
-/// run, paired by the harness' names (by the mapping seen when a name is
-/// unknown).
+/// run, paired by the harness' names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchPair<'a> {
     pub pmd: &'a BenchResult,
@@ -175,39 +189,50 @@ pub struct BenchPair<'a> {
 }
 
 impl BenchPair<'_> {
-    /// PMD over PTE throughput.
+    /// Each run whose page-table readers did not confirm its intended
+    /// mapping, as `name: why` (the judge's reason); empty when both count.
+    pub fn unverified(&self) -> Vec<String> {
+        [self.pmd, self.pte]
+            .iter()
+            .filter_map(|b| {
+                judge::bench_verified(b)
+                    .err()
+                    .map(|why| format!("{}: {}", b.name, one_line(&why)))
+            })
+            .collect()
+    }
+
+    /// Both runs are verified, so their numbers may be compared.
+    pub fn verified(&self) -> bool {
+        self.unverified().is_empty()
+    }
+
+    /// PMD over PTE throughput; `None` when a run is unverified (it enters
+    /// no ratio) or the PTE run measured nothing.
     pub fn ratio(&self) -> Option<f64> {
+        if !self.verified() {
+            return None;
+        }
         (self.pte.mib_per_s > 0.0).then(|| self.pmd.mib_per_s / self.pte.mib_per_s)
     }
 
-    /// The runs did not get the entries they were meant to get.
-    pub fn off_target(&self) -> bool {
-        self.pmd.mapping != Mapping::Pmd || self.pte.mapping != Mapping::Pte
-    }
-
-    /// The ratio as shown in tables, `—` when it cannot be computed.
+    /// The ratio as shown in tables, `—` when there is none.
     pub fn ratio_label(&self) -> String {
         self.ratio().map_or_else(|| "—".to_owned(), ratio_text)
     }
 
-    /// A note for a pair whose runs got other entries than meant, else "".
-    pub fn off_target_note(&self) -> String {
-        if self.off_target() {
-            format!(
-                " (runs got {}/{}, not PMD/PTE)",
-                self.pmd.mapping, self.pte.mapping
-            )
-        } else {
-            String::new()
-        }
+    /// The caveat every rendering shows beside the pair, the same words
+    /// in each: `unverified: pmd-eligible: got PTE, intended PMD: …`.
+    pub fn caveat(&self) -> Option<String> {
+        let why = self.unverified();
+        (!why.is_empty()).then(|| format!("unverified: {}", why.join("; ")))
     }
 }
 
 pub fn bench_pair(v: &Variant) -> Option<BenchPair<'_>> {
     let by_name = |n: &str| v.bench.iter().find(|b| b.name == n);
-    let by_mapping = |m: Mapping| v.bench.iter().find(|b| b.mapping == m);
-    let pmd = by_name("pmd-eligible").or_else(|| by_mapping(Mapping::Pmd))?;
-    let pte = by_name("pte-forced").or_else(|| by_mapping(Mapping::Pte))?;
+    let pmd = by_name(BENCH_PMD_ELIGIBLE)?;
+    let pte = by_name(BENCH_PTE_FORCED)?;
     Some(BenchPair { pmd, pte })
 }
 
@@ -347,8 +372,54 @@ mod tests {
         let r = fixture::report();
         let p = bench_pair(&r.variants[0]).unwrap();
         assert_eq!(ratio_text(p.ratio().unwrap()), "2.40x");
-        assert_eq!(ratio_text(REFERENCE_2016.ratio()), "2.52x");
+        assert!(p.verified());
+        assert_eq!(p.caveat(), None);
         assert!(bench_pair(&r.variants[2]).is_none());
+    }
+
+    /// fio printed 1406.7MB/s and 557610KB/s, both base 1024: in one unit
+    /// that is 1406.7 vs 544.5 MiB/s, 2.58x (not 1406/557 = 2.52x).
+    #[test]
+    fn reference_in_one_unit() {
+        assert!((REFERENCE_2016.pte_mib_s - 544.54).abs() < 0.01);
+        assert_eq!(REFERENCE_2016.pmd_mib_s, 1406.7);
+        assert_eq!(ratio_text(REFERENCE_2016.ratio()), "2.58x");
+        assert!(REFERENCE_2016.what.contains("memmap'd RAM"));
+    }
+
+    /// A run whose page-table readers did not confirm its mapping gives
+    /// no ratio, and says why.
+    #[test]
+    fn unverified_runs_give_no_ratio() {
+        let mut r = fixture::report();
+        let v = &mut r.variants[0];
+        // ptdump saw PTEs where the PMD-eligible run was meant to get PMDs.
+        let dump = v.bench[0]
+            .signals
+            .iter_mut()
+            .find(|s| s.name == "ptdump")
+            .unwrap();
+        dump.says = Some(Mapping::Pte);
+        let p = bench_pair(&r.variants[0]).unwrap();
+        assert!(!p.verified());
+        assert_eq!(p.ratio(), None);
+        assert_eq!(p.ratio_label(), "—");
+        let c = p.caveat().unwrap();
+        assert!(
+            c.starts_with("unverified: pmd-eligible: disagree: signals disagree: pagemap-scan=PMD"),
+            "{c}"
+        );
+        assert!(!c.contains("pte-forced"), "{c}");
+
+        // Records of older guests carry no signals: unverified too.
+        let mut r = fixture::report();
+        r.variants[0].bench[1].signals.clear();
+        let p = bench_pair(&r.variants[0]).unwrap();
+        assert_eq!(
+            p.caveat().unwrap(),
+            "unverified: pte-forced: no page-table evidence in the record \
+             (a guest before both readers were read)"
+        );
     }
 
     #[test]

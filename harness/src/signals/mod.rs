@@ -78,7 +78,7 @@ pub fn judge_statx(attributes: u64, mask: u64) -> (Option<Mapping>, String) {
 #[cfg(feature = "guest")]
 mod probe;
 #[cfg(feature = "guest")]
-pub use probe::Probe;
+pub use probe::{read_page_tables, Probe};
 
 #[cfg(test)]
 mod tests {

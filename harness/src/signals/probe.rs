@@ -110,26 +110,7 @@ impl Probe {
             Err(why) => unavailable(SMAPS, why),
         });
 
-        out.push(match pagemap_scan::scan(s, e) {
-            Ok(r) => {
-                self.save(PAGEMAP_SCAN, &pagemap_scan::render(&r));
-                signal(PAGEMAP_SCAN, pagemap_scan::judge(&r, s, e))
-            }
-            Err(pagemap_scan::ScanError::Absent(why)) => absent(PAGEMAP_SCAN, why),
-            Err(pagemap_scan::ScanError::Failed(why)) => unavailable(PAGEMAP_SCAN, why),
-        });
-
-        out.push(match std::fs::read_to_string(PTDUMP_PATH) {
-            Ok(t) => {
-                self.save(PTDUMP, &t);
-                signal(PTDUMP, ptdump::judge(&ptdump::parse(&t), s, e))
-            }
-            // debugfs is mounted by PID 1; no file means no PTDUMP_DEBUGFS.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                absent(PTDUMP, format!("{PTDUMP_PATH}: {err}"))
-            }
-            Err(err) => unavailable(PTDUMP, format!("reading {PTDUMP_PATH}: {err}")),
-        });
+        out.extend(read_page_tables(s, e, |name, raw| self.save(name, raw)));
 
         out.push(match statx_attributes(file) {
             Ok((attrs, mask)) => signal(STATX, judge_statx(attrs, mask)),
@@ -152,6 +133,34 @@ impl Drop for Probe {
             session.stop();
         }
     }
+}
+
+/// Both page-table readers (PAGEMAP_SCAN, then ptdump) over `[start, end)`
+/// of the calling process, each judged on the range; `save` gets each
+/// reader's raw text. The cases read them in [`Probe::finish`], the fault
+/// benchmark after its faults, so both are judged by the same code.
+pub fn read_page_tables(start: u64, end: u64, save: impl Fn(&str, &str)) -> [Signal; 2] {
+    let (s, e) = (start, end);
+    let scan = match pagemap_scan::scan(s, e) {
+        Ok(r) => {
+            save(PAGEMAP_SCAN, &pagemap_scan::render(&r));
+            signal(PAGEMAP_SCAN, pagemap_scan::judge(&r, s, e))
+        }
+        Err(pagemap_scan::ScanError::Absent(why)) => absent(PAGEMAP_SCAN, why),
+        Err(pagemap_scan::ScanError::Failed(why)) => unavailable(PAGEMAP_SCAN, why),
+    };
+    let dump = match std::fs::read_to_string(PTDUMP_PATH) {
+        Ok(t) => {
+            save(PTDUMP, &t);
+            signal(PTDUMP, ptdump::judge(&ptdump::parse(&t), s, e))
+        }
+        // debugfs is mounted by PID 1; no file means no PTDUMP_DEBUGFS.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            absent(PTDUMP, format!("{PTDUMP_PATH}: {err}"))
+        }
+        Err(err) => unavailable(PTDUMP, format!("reading {PTDUMP_PATH}: {err}")),
+    };
+    [scan, dump]
 }
 
 /// `(stx_attributes, stx_attributes_mask)` of `path`.
