@@ -576,7 +576,15 @@ impl Judgement {
                 .cases
                 .iter()
                 .filter(|c| c.status.class() == class)
-                .map(|c| format!("{} {}", c.key(), c.status.word()))
+                .map(|c| match c.status {
+                    CaseStatus::Mismatch => format!(
+                        "{} mismatch: {} (expected {})",
+                        c.key(),
+                        c.verdict,
+                        c.expected
+                    ),
+                    s => format!("{} {}", c.key(), s.word()),
+                })
                 .collect();
             if !cases.is_empty() {
                 parts.push(cases.join(", "));
