@@ -182,7 +182,8 @@ fn nvdimm_boot_mounts_xfs_and_ext4_with_dax() {
     // readers each, and the table was printed.
     assert_eq!(r.code, 0, "{}", r.explain());
     assert!(
-        r.stdout.contains("page-table readers pagemap-scan and ptdump agree"),
+        r.stdout
+            .contains("page-table readers pagemap-scan and ptdump agree"),
         "{}",
         r.explain()
     );
