@@ -129,11 +129,12 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             tree::short(&bad)
         );
     }
+    let fragments = kconfig::fragments(&a.config, s.as_ref())?;
     let dir = home.new_run("bisect")?;
     let plan = StepPlan {
         home: home.root.clone(),
         base: base.clone(),
-        fragments: kconfig::fragments(&a.config, s.as_ref())?,
+        fragments,
         cc: a.config.cc.clone(),
         cases: a.runs.cases.clone(),
         filesystems: a.runs.filesystems.clone(),
@@ -364,20 +365,19 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             };
             build::build(&home, &applied, &cfg.stamp, &opts)
         }
-        Err(e)
-            if e.chain().any(|c| c.is::<exec::CommandFailed>())
-                || e.to_string().contains("requested options did not hold") =>
-        {
-            Err(e)
-        }
+        Err(e) if cannot_build(&e) => Err(e),
         Err(e) => return Err(e.context(format!("configuring {}", tree::short(commit)))),
     };
     result.build_s = started.elapsed().as_secs_f64();
     let booting = std::time::Instant::now();
     match kernel {
-        // A missing tool or a failed install is the host's problem: abort
-        // the bisect (128) rather than skip every commit.
-        Err(e) if exec::is_host_error(&e) || exec::interrupted() => return Err(e),
+        // Only a kernel that does not build (make failed) or a config
+        // kbuild cannot make at this commit is a skip; anything else (a
+        // missing tool, daxkit's own I/O) aborts the bisect (128) rather
+        // than skipping every commit.
+        Err(e) if exec::interrupted() || exec::is_host_error(&e) || !cannot_build(&e) => {
+            return Err(e)
+        }
         Err(e) => {
             result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
         }
@@ -402,10 +402,16 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 plan.variants.clone()
             };
             let rplan = opts.run_plan();
-            // A boot that cannot test is retried once before a skip.
+            // A boot the infrastructure spoiled (QEMU failed, a timeout, a
+            // garbled stream, a panic before hello) is retried once before
+            // a skip; a cannot-test the guest reported (a failed signal, a
+            // missing result) would only repeat. Both attempts' evidence
+            // stays in the step folder.
+            let mut tries = Vec::new();
             for attempt in 1..=2 {
                 let mut classes = Vec::new();
                 let mut whys = Vec::new();
+                let mut spoiled = false;
                 for (name, append) in &variants {
                     let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(name)));
                     let v = runs::boot_variant(
@@ -425,6 +431,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     let j = v.judgement();
                     whys.push(format!("{name}: {}", j.why()));
                     classes.push(j.class);
+                    spoiled |= infrastructure_failed(&v.run);
                     result.run_dir = Some(dir);
                     if j.class == Class::Interrupted || exec::interrupted() {
                         break;
@@ -432,15 +439,19 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 }
                 let class = judge::combine_variants(&classes);
                 result.code = class.code();
-                result.why = whys.join("; ");
+                tries.push(format!("attempt {attempt}: {}", whys.join("; ")));
+                result.why = tries.join(" | ");
                 if class == Class::Interrupted || exec::interrupted() {
                     result.code = exit::INTERRUPTED;
                     break;
                 }
-                if class != Class::CannotTest {
+                if class != Class::CannotTest || !spoiled {
                     break;
                 }
-                ui::note(format!("boot could not test ({}); retrying", result.why));
+                ui::note(format!(
+                    "boot could not test ({}); retrying",
+                    whys.join("; ")
+                ));
             }
         }
     }
@@ -452,6 +463,26 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
         result.code, result.why, result.build_s, result.boot_s
     ));
     Ok(result)
+}
+
+/// The boot itself went wrong (not the guest's verdict): worth one retry.
+fn infrastructure_failed(e: &judge::Evidence) -> bool {
+    use judge::Outcome::*;
+    match e.outcome {
+        QemuFailed | Timeout | ProtocolError => true,
+        Panic => e.guest_kernel.is_none(),
+        _ => false,
+    }
+}
+
+/// The commit's kernel cannot be built: make failed, or kbuild cannot
+/// make the config asked for. A bisect skips such a commit (125).
+fn cannot_build(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<build::BuildFailed>()
+            || c.is::<kconfig::ConfigDoesNotHold>()
+            || c.is::<exec::CommandFailed>()
+    })
 }
 
 fn subject_of(repo: &Path, commit: &str) -> Option<String> {

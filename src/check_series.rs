@@ -40,6 +40,8 @@ pub struct PatchRow {
     /// Exit code of the case run, when `--run`.
     pub cases: Option<i32>,
     pub note: String,
+    /// The build failed and so does the base's: not the patch's doing.
+    pub base_fails_too: bool,
 }
 
 impl PatchRow {
@@ -66,6 +68,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     let variants = runs::variants_of(Some(&s));
     let plan = a.runs.run_plan();
     let mut rows = Vec::new();
+    let mut base_builds: Option<bool> = None;
     for (i, ((commit, subject), patch)) in applied.commits.iter().zip(&s.patches).enumerate() {
         ui::step(format!("patch {}/{} {subject}", i + 1, s.patches.len()));
         tree::checkout(home, &base, commit)?;
@@ -75,18 +78,31 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         };
         let patch_file = dir.join(format!("{:04}.patch", i + 1));
         std::fs::write(&patch_file, patch_text(patch))?;
+        let cp_file = dir.join(format!("{:04}.checkpatch.txt", i + 1));
         let (counts, cp_out) = checkpatch(&at, &patch_file);
-        std::fs::write(dir.join(format!("{:04}.checkpatch.txt", i + 1)), &cp_out)?;
+        std::fs::write(&cp_file, &cp_out)?;
+        // checkpatch that did not run says nothing of the patch: the
+        // host's problem (128), not a ✗.
+        let Some(counts) = counts else {
+            tree::checkout(home, &base, &applied.head)?;
+            return Err(crate::exec::HostError(format!(
+                "checkpatch.pl did not run on patch {} (no `total:` line); its output: {}",
+                i + 1,
+                cp_file.display()
+            ))
+            .into());
+        };
         let mut row = PatchRow {
             index: i + 1,
             commit: commit.clone(),
             subject: subject.clone(),
-            checkpatch: counts.unwrap_or((u32::MAX, 0, 0)),
-            checkpatch_ok: counts.is_some_and(|(e, w, _)| e == 0 && w == 0),
+            checkpatch: counts,
+            checkpatch_ok: counts.0 == 0 && counts.1 == 0,
             build_ok: false,
             build_s: 0.0,
             cases: None,
             note: String::new(),
+            base_fails_too: false,
         };
         let t = Instant::now();
         // This patch's own build log, kept next to its checkpatch output.
@@ -97,8 +113,11 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         let built = match kconfig::configure_lenient(home, &at, &frags)
             .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
         {
-            // The host, not the patch: exit 128, not a row.
-            Err(e) if crate::exec::is_host_error(&e) => return Err(e),
+            // The host, not the patch (128), or Ctrl-C (130): not a row.
+            Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
+                let _ = tree::checkout(home, &base, &applied.head);
+                return Err(e);
+            }
             b => b,
         };
         row.build_s = t.elapsed().as_secs_f64();
@@ -142,7 +161,25 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                     row.note = notes.join("; ");
                 }
             }
-            Err(e) => row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned(),
+            Err(e) => {
+                row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned();
+                // Whose fault: does the base build with the same config?
+                if *base_builds.get_or_insert_with(|| {
+                    let at_base = Applied {
+                        head: base.base.clone(),
+                        ..applied.clone()
+                    };
+                    let _ = tree::checkout(home, &base, &base.base);
+                    kconfig::configure_lenient(home, &at_base, &frags)
+                        .and_then(|cfg| build::build(home, &at_base, &cfg.stamp, &opts))
+                        .is_ok()
+                }) {
+                    row.note += " (the base builds)";
+                } else {
+                    row.base_fails_too = true;
+                    row.note += " (the base does not build either: cannot test)";
+                }
+            }
         }
         rows.push(row);
     }
@@ -153,12 +190,15 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     )?;
     print!("{}", table(&rows));
     println!("folder: {}", dir.display());
-    // checkpatch and build failures are the series' (bad); the case runs
-    // are the judge's classes; the worst wins.
+    // checkpatch findings and a build the series broke are the series'
+    // (bad); a build whose base fails too cannot test; the case runs are
+    // the judge's classes; the worst wins.
     let classes: Vec<Class> = rows
         .iter()
         .map(|r| {
-            if !r.checkpatch_ok || !r.build_ok {
+            if !r.build_ok && r.base_fails_too {
+                Class::CannotTest
+            } else if !r.checkpatch_ok || !r.build_ok {
                 Class::Bad
             } else {
                 match r.cases {
@@ -211,17 +251,13 @@ pub fn table(rows: &[PatchRow]) -> String {
     let mut s =
         String::from("patch  commit        checkpatch (E/W/C)  build          cases  subject\n");
     for r in rows {
-        let cp = if r.checkpatch.0 == u32::MAX {
-            "failed to run".to_owned()
-        } else {
-            format!(
-                "{}/{}/{} {}",
-                r.checkpatch.0,
-                r.checkpatch.1,
-                r.checkpatch.2,
-                mark(r.checkpatch_ok)
-            )
-        };
+        let cp = format!(
+            "{}/{}/{} {}",
+            r.checkpatch.0,
+            r.checkpatch.1,
+            r.checkpatch.2,
+            mark(r.checkpatch_ok)
+        );
         let build = format!("{} {:>6.1}s", mark(r.build_ok), r.build_s);
         let cases = r.cases.map_or("-".to_owned(), |c| {
             if c == 0 {

@@ -84,17 +84,19 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     let series = series::load(&spec)?;
     crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
     let base = tree::resolve(home, &a.config.target, Some(&series))?;
-    let out = home.new_run(&format!("reproduce-{}", series.name))?;
-    ui::step(format!("reproduce {} → {}", series.name, out.display()));
     let opts = BuildOptions::from_args(&a.config);
 
+    // Inputs first (a series that does not apply, a missing fragment):
+    // daxkit's input errors, before any build and without a run folder.
     // Stock: the series' own fragments stay out (its options do not exist
     // before it); the user's --fragment files apply to both kernels.
     let stock = apply::apply(home, &base, None)?;
     let stock_frags = kconfig::fragments(&a.config, None)?;
-    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
     let patched = apply::apply(home, &base, Some(&series))?;
     let frags = kconfig::fragments(&a.config, Some(&series))?;
+    let out = home.new_run(&format!("reproduce-{}", series.name))?;
+    ui::step(format!("reproduce {} → {}", series.name, out.display()));
+    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
     let patched_kernel = build_into(home, &patched, &frags, &opts, &out.join("series"))?;
 
     let plan = a.runs.run_plan();

@@ -161,6 +161,22 @@ fn run(a: &RunArgs) -> i32 {
     if !a.verbose {
         kmsg::silence();
     }
+    // Input errors are not verdicts: under `git bisect run` a typo must
+    // stop the bisect (128), not skip or fail every commit.
+    let all = cases::all();
+    let unknown: Vec<&String> = a
+        .cases
+        .iter()
+        .filter(|n| !all.iter().any(|c| c.name == n.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!("daxkit-harness: unknown case {unknown:?} (see `daxkit-harness list`)");
+        return 128;
+    }
+    if !a.dir.is_dir() {
+        eprintln!("daxkit-harness: --dir {}: not a directory", a.dir.display());
+        return 128;
+    }
     let mut out: Box<dyn Sink> = if a.json {
         Box::new(LineSink::new(std::io::stdout()))
     } else {
@@ -186,7 +202,6 @@ fn run(a: &RunArgs) -> i32 {
                 ok: true,
                 detail,
             });
-            let all = cases::all();
             let chosen = choose(&all, &a.cases, env.needs, &mut sink);
             sink.send(Record::Plan(Plan {
                 cases: chosen
@@ -362,7 +377,13 @@ mod tests {
     }
 
     #[test]
-    fn run_on_a_non_dax_dir_cannot_test() {
-        assert_eq!(main(&args("run --dir /nonexistent/daxkit")), 125);
+    fn input_errors_are_128_and_a_non_dax_dir_cannot_test() {
+        // A directory that is not there, a case that does not exist: the
+        // input's fault, which must stop a bisect.
+        assert_eq!(main(&args("run --dir /nonexistent/daxkit")), 128);
+        assert_eq!(main(&args("run --dir /tmp --case no-such-case")), 128);
+        // A real directory that is not a DAX mount cannot test.
+        let d = std::env::temp_dir();
+        assert_eq!(main(&args(&format!("run --dir {}", d.display()))), 125);
     }
 }

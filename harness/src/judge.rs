@@ -240,6 +240,36 @@ fn told(s: &Signal) -> String {
 /// Combines one case's signals under the evidence rules. `required` are
 /// the signals the kernel config guarantees (an absent one cannot test).
 pub fn judge_signals(sigs: &[Signal], required: &[String]) -> SignalVerdict {
+    if sigs
+        .iter()
+        .any(|s| s.name == signals::STATX && s.says == Some(Mapping::NotDax))
+    {
+        return sv(
+            Mapping::NotDax,
+            CaseStatus::Pass,
+            "statx-dax: STATX_ATTR_DAX not set, so the mapping is page cache \
+             (page-table readers not compared)",
+        );
+    }
+    // Signals that could tell and contradict each other are the kernel's
+    // fault whatever else failed: checked first.
+    let telling: Vec<(&Signal, Mapping)> = sigs
+        .iter()
+        .filter(|s| s.name != signals::STATX)
+        .filter_map(|s| s.says.map(|m| (s, m)))
+        .collect();
+    for (i, (a, am)) in telling.iter().enumerate() {
+        for (b, bm) in &telling[i + 1..] {
+            if !compatible(a, *am, b, *bm) {
+                let all: Vec<String> = telling.iter().map(|(s, _)| told(s)).collect();
+                return sv(
+                    Mapping::Unknown,
+                    CaseStatus::Disagree,
+                    format!("signals disagree: {}", all.join("; ")),
+                );
+            }
+        }
+    }
     // A signal that failed is never dropped silently.
     let failed: Vec<String> = sigs
         .iter()
@@ -264,34 +294,6 @@ pub fn judge_signals(sigs: &[Signal], required: &[String]) -> SignalVerdict {
                 .map(|r| format!("{r} is guaranteed by the kernel config but was not read")),
         );
         return sv(Mapping::Unknown, CaseStatus::SignalFailed, why.join("; "));
-    }
-    if sigs
-        .iter()
-        .any(|s| s.name == signals::STATX && s.says == Some(Mapping::NotDax))
-    {
-        return sv(
-            Mapping::NotDax,
-            CaseStatus::Pass,
-            "statx-dax: STATX_ATTR_DAX not set, so the mapping is page cache \
-             (page-table readers not compared)",
-        );
-    }
-    let telling: Vec<(&Signal, Mapping)> = sigs
-        .iter()
-        .filter(|s| s.name != signals::STATX)
-        .filter_map(|s| s.says.map(|m| (s, m)))
-        .collect();
-    for (i, (a, am)) in telling.iter().enumerate() {
-        for (b, bm) in &telling[i + 1..] {
-            if !compatible(a, *am, b, *bm) {
-                let all: Vec<String> = telling.iter().map(|(s, _)| told(s)).collect();
-                return sv(
-                    Mapping::Unknown,
-                    CaseStatus::Disagree,
-                    format!("signals disagree: {}", all.join("; ")),
-                );
-            }
-        }
     }
     let readers: Vec<&Signal> = signals::PAGE_TABLE_READERS
         .iter()
@@ -656,6 +658,13 @@ pub fn judge(e: &Evidence) -> Judgement {
     for err in e.errors.iter().filter(|x| x.case.is_none()) {
         issues.push(issue(Class::CannotTest, format!("guest: {}", err.message)));
     }
+    if e.required.is_empty() && e.outcome != Outcome::BuildFailed {
+        notes.push(
+            "no kernel config beside the kernel: which signals it guarantees is unknown, \
+             so an absent signal only narrows the evidence (rules name it)"
+                .into(),
+        );
+    }
     let mut cases = Vec::new();
     let ran = matches!(e.outcome, Outcome::Completed)
         || e.hello() && !matches!(e.outcome, Outcome::BuildFailed);
@@ -792,10 +801,11 @@ fn judge_cases(
     out
 }
 
-/// Combines the judgements of repeated boots of one variant. A case whose
-/// verdict or status class differs between repeats is flaky: bad, unless
-/// `allow_flaky` (then noted, and good). A consistent case takes its worst
-/// repeat. Run-level issues of every repeat are kept.
+/// Combines the judgements of repeated boots of one variant. A case that
+/// passed in one repeat and was bad in another is flaky: bad, unless
+/// `allow_flaky` (then noted, and good). Any other case takes its worst
+/// repeat (one a repeat never reached could not be tested there).
+/// Run-level issues of every repeat are kept.
 pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
     let Some(first) = runs.first() else {
         return Judgement {
@@ -818,27 +828,49 @@ pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
         );
         notes.extend(r.notes.iter().map(|n| format!("repeat {}: {n}", i + 1)));
     }
+    // Every case any repeat planned or ran, in first-seen order.
+    let mut keys: Vec<&CaseJudgement> = Vec::new();
+    for r in runs {
+        for c in &r.cases {
+            if !keys.iter().any(|k| k.key() == c.key()) {
+                keys.push(c);
+            }
+        }
+    }
     let mut cases = Vec::new();
-    for c in &first.cases {
-        let all: Vec<&CaseJudgement> = runs
+    for c in keys {
+        // A repeat that never reached the case (it timed out, or died
+        // before its plan) could not test it.
+        let each: Vec<CaseJudgement> = runs
             .iter()
-            .filter_map(|r| r.cases.iter().find(|x| x.key() == c.key()))
+            .map(|r| {
+                r.cases
+                    .iter()
+                    .find(|x| x.key() == c.key())
+                    .cloned()
+                    .unwrap_or_else(|| CaseJudgement {
+                        verdict: Mapping::Unknown,
+                        status: CaseStatus::Missing,
+                        why: "not reached in this repeat".into(),
+                        ..c.clone()
+                    })
+            })
             .collect();
-        let consistent = all.len() == runs.len()
-            && all
-                .iter()
-                .all(|x| x.verdict == c.verdict && x.status.class() == c.status.class());
-        if consistent {
-            // The worst repeat speaks for the case.
-            let worst = all
+        // Flaky: it passed at least once and was bad at least once. Any
+        // other mix is judged by its worst repeat (a case that never
+        // passed is not excused by --allow-flaky).
+        let passed = each.iter().any(|x| x.status == CaseStatus::Pass);
+        let bad = each.iter().any(|x| x.status.class() == Class::Bad);
+        if !(passed && bad) {
+            let worst = each
                 .iter()
                 .max_by_key(|x| x.status.class())
-                .copied()
-                .unwrap_or(c);
-            cases.push(worst.clone());
+                .cloned()
+                .unwrap_or_else(|| c.clone());
+            cases.push(worst);
             continue;
         }
-        let each: Vec<String> = all
+        let all: Vec<String> = each
             .iter()
             .enumerate()
             .map(|(i, x)| {
@@ -851,7 +883,7 @@ pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
                 )
             })
             .collect();
-        let why = format!("verdict differs between repeats: {}", each.join("; "));
+        let why = format!("verdict differs between repeats: {}", all.join("; "));
         if allow_flaky {
             notes.push(format!("{} flaky, allowed by --allow-flaky", c.key()));
         }
@@ -1002,6 +1034,14 @@ mod tests {
                 Unknown,
                 CaseStatus::SignalFailed,
                 "trace failed: unavailable: EINVAL",
+            ),
+            // A disagreement is bad even when another signal failed.
+            (
+                vec![failed(TRACE), says(PAGEMAP_SCAN, Pmd), says(PTDUMP, Pte)],
+                req(&[]),
+                Unknown,
+                CaseStatus::Disagree,
+                "signals disagree",
             ),
             // Any disagreement between signals that could tell.
             (
@@ -1207,6 +1247,7 @@ mod tests {
             guest_kernel: Some("6.12.117".into()),
             plan: Some(planned(names)),
             cases,
+            required: vec![PTDUMP.into(), PAGEMAP_SCAN.into()],
             ..Evidence::default()
         }
     }
@@ -1393,6 +1434,28 @@ mod tests {
                 "timeout in cases",
             ),
             (
+                "a garbled result stream",
+                with(&|e| {
+                    e.outcome = Outcome::ProtocolError;
+                    e.detail = "result stream: garbled result record on line 9".into();
+                    e.cases.pop();
+                }),
+                125,
+                "garbled result record",
+            ),
+            (
+                "a crash of something not in the plan",
+                with(&|e| e.errors.push(err(Some("z"), ErrorKind::Crashed))),
+                1,
+                "z: boom",
+            ),
+            (
+                "the benchmark (not a case) failed",
+                with(&|e| e.errors.push(err(Some("bench"), ErrorKind::NotRun))),
+                125,
+                "bench: boom",
+            ),
+            (
                 "QEMU failed",
                 Evidence {
                     outcome: Outcome::QemuFailed,
@@ -1437,6 +1500,30 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_that_skips_everything_tested_nothing() {
+        let mut e = ev(&[], vec![]);
+        e.plan.as_mut().unwrap().skipped.push(Skipped {
+            name: "d".into(),
+            fs: "xfs".into(),
+            expected: Pmd,
+            reason: "memmap".into(),
+        });
+        assert_eq!(judge(&e).code(), 125);
+    }
+
+    #[test]
+    fn unknown_config_is_said() {
+        let mut e = ev(&["a"], vec![case("a", Pmd, Pmd)]);
+        e.required.clear();
+        let j = judge(&e);
+        assert_eq!(j.code(), 0);
+        assert!(
+            j.notes.iter().any(|n| n.contains("no kernel config")),
+            "{j:?}"
+        );
+    }
+
+    #[test]
     fn skipped_cases_have_their_own_status_and_exit_0() {
         let mut e = ev(&["a"], vec![case("a", Pmd, Pmd)]);
         e.plan.as_mut().unwrap().skipped.push(Skipped {
@@ -1450,7 +1537,11 @@ mod tests {
         let d = j.cases.iter().find(|c| c.name == "d").unwrap();
         assert_eq!(d.status, CaseStatus::Skipped);
         assert!(j.why().contains("1 skipped by the plan"), "{}", j.why());
-        assert!(j.notes[0].contains("memmap"), "{:?}", j.notes);
+        assert!(
+            j.notes.iter().any(|n| n.contains("memmap")),
+            "{:?}",
+            j.notes
+        );
     }
 
     #[test]
@@ -1475,9 +1566,31 @@ mod tests {
         );
         let allowed = combine_repeats(&[a.clone(), b.clone()], true);
         assert_eq!(allowed.code(), 0);
-        assert!(allowed.notes[0].contains("allowed by --allow-flaky"));
+        assert!(allowed
+            .notes
+            .iter()
+            .any(|n| n.contains("allowed by --allow-flaky")));
         // Consistently bad is bad, not flaky.
         assert_eq!(combine_repeats(&[b.clone(), b.clone()], true).code(), 1);
+        // Never passed is not flaky either, even when its verdicts differ.
+        let mixed = judge(&ev(
+            &["a", "b"],
+            vec![case("a", Pmd, Pmd), case("b", Pmd, Mixed)],
+        ));
+        assert_eq!(combine_repeats(&[b.clone(), mixed], true).code(), 1);
+        // A repeat that died before the cases could not test them: 125,
+        // not "flaky" (which would be 1 and mislead a bisect).
+        let died = judge(&Evidence {
+            outcome: Outcome::Panic,
+            detail: "Kernel panic - not syncing: VFS".into(),
+            ..Evidence::default()
+        });
+        let j = combine_repeats(&[a.clone(), died], false);
+        assert_eq!(j.code(), 125, "{}", j.why());
+        assert!(
+            j.cases.iter().all(|c| c.status == CaseStatus::Missing),
+            "{j:?}"
+        );
         // A run-level problem in any repeat stays.
         let timeout = judge(&Evidence {
             outcome: Outcome::Timeout,

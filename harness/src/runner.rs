@@ -271,8 +271,9 @@ pub fn run_case(case: &Case, env: &Env, timeout: Duration) -> Record {
     let rec = match outcome {
         Ok(Ok(r)) => Record::Case(r),
         Ok(Err(msg)) => error(Some(case.name), format!("[{}] {msg}", env.fs)),
-        Err(e) => error(
-            Some(case.name),
+        // The guest could not even start the case: infrastructure.
+        Err(e) => not_run_error(
+            case.name,
             format!("fork for the case failed: {}", sys::errno_text(&e)),
         ),
     };
@@ -504,8 +505,10 @@ pub fn run_bench(env: &Env, mib: u64, timeout: Duration, sink: &mut dyn Sink) {
                 sink.send(Record::Bench(r));
             }
         }
-        Ok(Err(msg)) => sink.send(error(Some("bench"), msg)),
-        Err(e) => sink.send(error(Some("bench"), sys::errno_text(&e))),
+        // The benchmark is not a case: its failure means no numbers
+        // (cannot test), not a misbehaving kernel.
+        Ok(Err(msg)) => sink.send(not_run_error("bench", msg)),
+        Err(e) => sink.send(not_run_error("bench", sys::errno_text(&e))),
     }
 }
 

@@ -53,14 +53,17 @@ fn join_text(a: &str, b: &str, sep: &str) -> String {
 /// and splats add up; a part that did not complete makes the whole not
 /// complete. The judge then sees the whole run as if it had been one.
 fn join_evidence(into: &mut Evidence, e: Evidence) {
+    // The part that did not complete speaks for how the whole ended,
+    // hello included: a part that died in boot keeps the whole "died in
+    // boot" (cannot test), whatever the other parts saw.
     if into.outcome == Outcome::Completed && e.outcome != Outcome::Completed {
         into.outcome = e.outcome;
         into.build_blame = e.build_blame;
+        into.guest_kernel = e.guest_kernel.clone();
+    } else if into.guest_kernel.is_none() && into.outcome == Outcome::Completed {
+        into.guest_kernel = e.guest_kernel.clone();
     }
     into.detail = join_text(&into.detail, &e.detail, "; ");
-    if into.guest_kernel.is_none() {
-        into.guest_kernel = e.guest_kernel;
-    }
     into.plan = match (into.plan.take(), e.plan) {
         (Some(mut a), Some(b)) => {
             a.cases.extend(b.cases);

@@ -328,9 +328,12 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
             vdir.display()
         );
         classes.push(j.class);
+        if j.class == daxkit_harness::judge::Class::Interrupted || exec::interrupted() {
+            break;
+        }
     }
     let class = daxkit_harness::judge::combine_variants(&classes);
-    if class == daxkit_harness::judge::Class::Interrupted {
+    if class == daxkit_harness::judge::Class::Interrupted || exec::interrupted() {
         bail!("interrupted; QEMU stopped, run folder {}", dir.display());
     }
     Ok(class.code())
@@ -391,6 +394,9 @@ pub fn execute(
         kernel.display(),
         choice.accel.name()
     ));
+    // Read before booting: a malformed list is an input error (128)
+    // before any time is spent.
+    let known = known_issues::KnownIssues::load_default()?;
     let finished = launch::run(&qp.cmd, &files, watchdog);
     // The NVDIMM contents are scratch: keep the folder small.
     for n in &qp.nvdimms {
@@ -401,7 +407,7 @@ pub fn execute(
     let mut evidence = summary::evidence(&finished.outcome);
     evidence.expect = expect.clone();
     evidence.required = required_signals(&kernel);
-    evidence.splats = splats(&finished)?;
+    evidence.splats = splats(&finished, &known);
     let j = daxkit_harness::judge::judge(&evidence);
     let json = summary::summary_json(
         &finished,
@@ -425,13 +431,12 @@ pub fn execute(
 
 /// The kernel splats of a boot, for the judge's health gate, with the
 /// known issues (`patches/known-issues.yaml`) that cover any marked.
-fn splats(f: &launch::Finished) -> Result<Vec<Splat>> {
-    let known = known_issues::KnownIssues::load_default()?;
+fn splats(f: &launch::Finished, known: &known_issues::KnownIssues) -> Vec<Splat> {
     let today = known_issues::Date::today();
     for n in known.expired_hits(f.console.splats(), today) {
         ui::warn(n);
     }
-    Ok(known_issues::classify(f.console.splats(), &known, today))
+    known_issues::classify(f.console.splats(), known, today)
 }
 
 /// The signals the kernel's config guarantees, when its config is kept
@@ -439,16 +444,22 @@ fn splats(f: &launch::Finished) -> Result<Vec<Splat>> {
 /// Unknown config: none required, and the guest's absent/failed states
 /// alone decide.
 pub fn required_signals(kernel: &Path) -> Vec<String> {
-    let candidates = [
+    let mut candidates = vec![
         kernel.with_file_name("config"),
         kernel.with_file_name(".config"),
-        // O=build/arch/x86/boot/bzImage → build/.config
-        kernel.join("../../../../.config"),
     ];
+    // O=build/arch/x86/boot/bzImage → build/.config
+    if let Some(build) = kernel.ancestors().nth(4) {
+        candidates.push(build.join(".config"));
+    }
     let Some(text) = candidates
         .iter()
         .find_map(|p| std::fs::read_to_string(p).ok())
     else {
+        ui::warn(format!(
+            "no kernel config beside {}: which signals it guarantees is unknown",
+            kernel.display()
+        ));
         return Vec::new();
     };
     let config: BTreeMap<String, String> = crate::kconfig::read_config(&text).into_iter().collect();
