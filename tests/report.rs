@@ -591,3 +591,13 @@ fn html_report_renders_in_headless_chromium() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// `report bench` on a folder that is not there is a typo (128), which
+/// `benches/fault.sh` must not read as an unverified run (1).
+#[test]
+fn report_bench_on_a_missing_folder_is_an_input_error() {
+    let t = tempfile::tempdir().unwrap();
+    let o = daxkit(t.path(), &["report", "bench", "/nonexistent/daxkit-run"]);
+    assert_eq!(o.status.code(), Some(128), "{}", stderr(&o));
+    assert!(stderr(&o).contains("/nonexistent/daxkit-run is not a run folder"));
+}

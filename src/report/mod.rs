@@ -122,6 +122,10 @@ pub fn cmd_report(c: &ReportCmd) -> Result<i32> {
             Ok(report.exit_code())
         }
         ReportCmd::Bench { run_dirs } => {
+            // A folder that is not there is a typo (128), not a bad run.
+            if let Some(d) = run_dirs.iter().find(|d| !d.is_dir()) {
+                anyhow::bail!("report bench: {} is not a run folder", d.display());
+            }
             let mut all = true;
             for d in run_dirs {
                 let c = bench::check_dir(d);
