@@ -255,6 +255,10 @@ pub fn build(
             log: keep_log(&kept.join("build.log"), opts.log_copy.as_deref()),
         });
     }
+    // Build the commit the stamp names: the shared worktree may have been
+    // moved since (a kept kernel labelled stock but built from the series
+    // would poison every later run).
+    crate::tree::checkout(home, &applied.base, &applied.head)?;
     let build = home.build_dir(&applied.base.id);
     if !build.join(".config").is_file() {
         bail!("{}: no .config; run `daxkit config` first", build.display());

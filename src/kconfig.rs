@@ -183,6 +183,10 @@ fn configure_with(
     frags: &[PathBuf],
     unknown_ok: bool,
 ) -> Result<ConfigReport> {
+    // The tree's Kconfig must be the commit's: another command may have
+    // moved the shared worktree since `applied` was made (reproduce applies
+    // the series before it configures stock).
+    crate::tree::checkout(home, &applied.base, &applied.head)?;
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
     let frags = &rust_fit(applied, frags)?;
