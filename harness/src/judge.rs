@@ -687,19 +687,10 @@ pub fn judge(e: &Evidence) -> Judgement {
     {
         issues.push(issue(Class::CannotTest, "the plan has no case to run"));
     }
-    let class = issues
-        .iter()
-        .map(|i| i.class)
-        .chain(cases.iter().map(|c| c.status.class()))
-        .max()
-        .unwrap_or(Class::Good);
-    let class = if e.outcome == Outcome::Completed || class != Class::Good {
-        class
-    } else {
-        Class::CannotTest
-    };
+    // Every outcome but `Completed` added an issue above, so a run that
+    // did not complete is never good.
     Judgement {
-        class,
+        class: worst(&issues, &cases, false),
         cases,
         issues,
         notes,
@@ -801,6 +792,20 @@ fn judge_cases(
     out
 }
 
+/// The run's class: the worst of its issues and its cases (a flaky case
+/// counts as good when `allow_flaky`).
+fn worst(issues: &[Issue], cases: &[CaseJudgement], allow_flaky: bool) -> Class {
+    issues
+        .iter()
+        .map(|i| i.class)
+        .chain(cases.iter().map(|c| match c.status {
+            CaseStatus::Flaky if allow_flaky => Class::Good,
+            s => s.class(),
+        }))
+        .max()
+        .unwrap_or(Class::Good)
+}
+
 /// Combines the judgements of repeated boots of one variant. A case that
 /// passed in one repeat and was bad in another is flaky: bad, unless
 /// `allow_flaky` (then noted, and good). Any other case takes its worst
@@ -893,17 +898,8 @@ pub fn combine_repeats(runs: &[Judgement], allow_flaky: bool) -> Judgement {
             ..c.clone()
         });
     }
-    let class = issues
-        .iter()
-        .map(|i| i.class)
-        .chain(cases.iter().map(|c| match c.status {
-            CaseStatus::Flaky if allow_flaky => Class::Good,
-            s => s.class(),
-        }))
-        .max()
-        .unwrap_or(Class::Good);
     Judgement {
-        class,
+        class: worst(&issues, &cases, allow_flaky),
         cases,
         issues,
         notes,
