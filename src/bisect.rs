@@ -433,7 +433,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     classes.push(j.class);
                     spoiled |= infrastructure_failed(&v.run);
                     result.run_dir = Some(dir);
-                    if j.class == Class::Interrupted || exec::interrupted() {
+                    if exec::interrupted() {
                         break;
                     }
                 }
@@ -441,7 +441,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                 result.code = class.code();
                 tries.push(format!("attempt {attempt}: {}", whys.join("; ")));
                 result.why = tries.join(" | ");
-                if class == Class::Interrupted || exec::interrupted() {
+                if exec::interrupted() {
                     result.code = exit::INTERRUPTED;
                     break;
                 }

@@ -153,7 +153,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                         classes.push(j.class);
                     }
                     let class = judge::combine_variants(&classes);
-                    if class == Class::Interrupted {
+                    if crate::exec::interrupted() {
                         tree::checkout(home, &base, &applied.head)?;
                         bail!("interrupted; worktree restored, folder {}", dir.display());
                     }

@@ -131,7 +131,7 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
         ),
     }];
     for v in runs::variants_of(Some(&series)) {
-        if interrupted(&variants) {
+        if crate::exec::interrupted() {
             break;
         }
         let name = v.label(Some(&series));
@@ -155,18 +155,11 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
             ),
         });
     }
-    if interrupted(&variants) {
+    if crate::exec::interrupted() {
         anyhow::bail!("interrupted; QEMU stopped, run folder {}", out.display());
     }
     let report = make_report(&base, Some(&series), &patched, variants)?;
     Ok((report, out))
-}
-
-fn interrupted(variants: &[crate::report::model::Variant]) -> bool {
-    crate::exec::interrupted()
-        || variants
-            .iter()
-            .any(|v| v.judgement().class == daxkit_harness::judge::Class::Interrupted)
 }
 
 /// Configures and builds `applied`, keeping config and build log in
