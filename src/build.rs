@@ -245,6 +245,8 @@ pub fn build(
         .trim()
         .is_empty();
     if !dirty && opts.target.is_none() && kept.join("bzImage").is_file() {
+        // Used now: `daxkit gc --max-size` evicts the least recently used.
+        crate::gc::touch(&kept);
         ui::note(format!(
             "kernel for {} already built: {}",
             crate::tree::short(&applied.head),
@@ -263,21 +265,8 @@ pub fn build(
     if !build.join(".config").is_file() {
         bail!("{}: no .config; run `daxkit config` first", build.display());
     }
-    for t in ["make", "gcc", "flex", "bison", "bc", "perl"] {
-        require_tool(t)?;
-    }
-    // objtool (x86_64, always built) needs libelf's headers.
-    if !Path::new("/usr/include/gelf.h").exists() {
-        let p = exec::Provider::Apt("libelf-dev");
-        if exec::may_install() {
-            exec::install(p)?;
-        } else {
-            return Err(exec::HostError(format!(
-                "the kernel's objtool needs libelf headers: install {p}"
-            ))
-            .into());
-        }
-    }
+    exec::require_tools(exec::Need::Build)?;
+    exec::require_file(&exec::LIBELF_HEADERS)?;
     let config = std::fs::read_to_string(build.join(".config"))?;
     if config.contains("\nCONFIG_RUST=y") {
         require_tool("bindgen")?;

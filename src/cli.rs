@@ -2,8 +2,8 @@
 //! stage module each subcommand is named after.
 
 use crate::{
-    apply, bisect, build, check_series, exec, fetch, home::Home, image, kconfig, report, reproduce,
-    series, tree, ui, vm,
+    apply, bisect, build, check_series, doctor, exec, fetch, gc, home::Home, image, kconfig,
+    report, reproduce, series, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -56,6 +56,12 @@ pub enum Command {
     Report(report::ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
     Matrix(report::MatrixArgs),
+    /// Check every host prerequisite (tools, Rust, kernel tree, QEMU, KVM,
+    /// cache space, ccache); exit 0 when `daxkit reproduce` can run, else 128.
+    Doctor(doctor::DoctorArgs),
+    /// List the cache (kernels, images, runs, worktrees, repos) with sizes
+    /// and ages, and prune it; never removes what a running daxkit holds.
+    Gc(gc::GcArgs),
     /// Print the path of each host tool, installing a missing one the way
     /// daxkit does (for tests that run a tool themselves).
     #[command(hide = true)]
@@ -184,6 +190,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),
         Command::Shell(a) => return vm::shell(&home, &a),
+        Command::Doctor(a) => return doctor::cmd(&home, &a),
+        Command::Gc(a) => return gc::cmd(&home, &a),
     }
     let _ = exec::interrupted;
     Ok(crate::exit::GOOD)

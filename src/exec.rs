@@ -222,8 +222,12 @@ impl Cmd {
 /// version the host cannot give): exit 128, never a build failure or a
 /// verdict. Workflows that turn build errors into outcomes pass it up.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error("{0}\n{DOCTOR_HINT}")]
 pub struct HostError(pub String);
+
+/// The last line of every [`HostError`]: one command shows all of them.
+pub const DOCTOR_HINT: &str =
+    "(`daxkit doctor` checks every host prerequisite; `daxkit doctor --fix` installs what it can)";
 
 /// Whether `err` is (or wraps) a [`HostError`].
 pub fn is_host_error(err: &anyhow::Error) -> bool {
@@ -334,35 +338,142 @@ impl std::fmt::Display for Provider {
     }
 }
 
-/// The tools daxkit runs and where each comes from.
-pub const TOOLS: &[(&str, Provider)] = &[
-    ("make", Provider::Apt("make")),
-    ("gcc", Provider::Apt("gcc")),
-    ("flex", Provider::Apt("flex")),
-    ("bison", Provider::Apt("bison")),
-    ("bc", Provider::Apt("bc")),
-    ("tar", Provider::Apt("tar")),
-    ("xz", Provider::Apt("xz-utils")),
-    ("git", Provider::Apt("git")),
-    ("perl", Provider::Apt("perl")),
-    ("strip", Provider::Apt("binutils")),
-    ("readelf", Provider::Apt("binutils")),
-    ("cpio", Provider::Apt("cpio")),
-    ("ccache", Provider::Apt("ccache")),
-    ("qemu-system-x86_64", Provider::Apt("qemu-system-x86")),
-    ("mkfs.xfs", Provider::Apt("xfsprogs")),
-    ("mkfs.ext4", Provider::Apt("e2fsprogs")),
-    ("busybox", Provider::Apt("busybox-static")),
-    ("bindgen", Provider::Cargo("bindgen-cli")),
-    ("chromium", Provider::Apt("chromium")),
-    ("distccd", Provider::Apt("distcc")),
+/// What daxkit needs a tool for. `daxkit doctor` groups the tools by it
+/// and judges the host by [`Need::for_reproduce`]; each stage requires the
+/// tools of its own need ([`require_tools`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// Importing Debian's linux-source tarball.
+    Fetch,
+    /// `config` and `build`.
+    Build,
+    /// The guest initramfs.
+    Image,
+    /// Booting the guest.
+    Boot,
+    /// CONFIG_RUST (the dax-pmd series' Rust code).
+    Rust,
+    /// Faster rebuilds only: without it builds use plain gcc.
+    Speed,
+    /// `daxkit shell` only.
+    DebugShell,
+    /// daxkit's own tests only.
+    Tests,
+}
+
+impl Need {
+    /// Whether `daxkit reproduce` (the main job) cannot run without it.
+    pub fn for_reproduce(self) -> bool {
+        matches!(
+            self,
+            Need::Fetch | Need::Build | Need::Image | Need::Boot | Need::Rust
+        )
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Need::Fetch => "kernel import",
+            Need::Build => "kernel config and build",
+            Need::Image => "guest image",
+            Need::Boot => "guest boot",
+            Need::Rust => "CONFIG_RUST",
+            Need::Speed => "rebuild cache (optional)",
+            Need::DebugShell => "daxkit shell (optional)",
+            Need::Tests => "daxkit's tests (optional)",
+        }
+    }
+}
+
+/// A program daxkit runs, where it comes from, and what for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tool {
+    pub name: &'static str,
+    pub provider: Provider,
+    pub need: Need,
+}
+
+const fn tool(name: &'static str, provider: Provider, need: Need) -> Tool {
+    Tool {
+        name,
+        provider,
+        need,
+    }
+}
+
+/// The tools daxkit runs: the one list the stages and `daxkit doctor` use.
+pub const TOOLS: &[Tool] = &[
+    tool("tar", Provider::Apt("tar"), Need::Fetch),
+    tool("xz", Provider::Apt("xz-utils"), Need::Fetch),
+    tool("git", Provider::Apt("git"), Need::Fetch),
+    tool("make", Provider::Apt("make"), Need::Build),
+    tool("gcc", Provider::Apt("gcc"), Need::Build),
+    tool("flex", Provider::Apt("flex"), Need::Build),
+    tool("bison", Provider::Apt("bison"), Need::Build),
+    tool("bc", Provider::Apt("bc"), Need::Build),
+    tool("perl", Provider::Apt("perl"), Need::Build),
+    tool("strip", Provider::Apt("binutils"), Need::Image),
+    tool("mkfs.xfs", Provider::Apt("xfsprogs"), Need::Image),
+    tool("mkfs.ext4", Provider::Apt("e2fsprogs"), Need::Image),
+    tool(
+        "qemu-system-x86_64",
+        Provider::Apt("qemu-system-x86"),
+        Need::Boot,
+    ),
+    tool("bindgen", Provider::Cargo("bindgen-cli"), Need::Rust),
+    tool("ccache", Provider::Apt("ccache"), Need::Speed),
+    tool("busybox", Provider::Apt("busybox-static"), Need::DebugShell),
+    tool("readelf", Provider::Apt("binutils"), Need::Tests),
+    tool("cpio", Provider::Apt("cpio"), Need::Tests),
+    tool("chromium", Provider::Apt("chromium"), Need::Tests),
+    tool("distccd", Provider::Apt("distcc"), Need::Tests),
 ];
+
+/// A host file daxkit needs that is not a program (headers a kernel build
+/// includes), and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFile {
+    pub what: &'static str,
+    pub path: &'static str,
+    pub provider: Provider,
+    pub need: Need,
+}
+
+/// objtool (x86_64, always built) includes libelf's headers.
+pub const LIBELF_HEADERS: HostFile = HostFile {
+    what: "libelf headers (objtool)",
+    path: "/usr/include/gelf.h",
+    provider: Provider::Apt("libelf-dev"),
+    need: Need::Build,
+};
+
+/// Makes sure `f` exists, installing its package when allowed.
+pub fn require_file(f: &HostFile) -> Result<()> {
+    if Path::new(f.path).exists() {
+        return Ok(());
+    }
+    if may_install() {
+        return install(f.provider);
+    }
+    Err(HostError(format!(
+        "missing {} ({}): install {}",
+        f.what, f.path, f.provider
+    ))
+    .into())
+}
 
 /// Where `tool` comes from; a path (`/opt/x/qemu-system-x86_64`) is
 /// looked up by its file name.
 pub fn provider(tool: &str) -> Option<Provider> {
     let name = tool.rsplit('/').next().unwrap_or(tool);
-    TOOLS.iter().find(|(t, _)| *t == name).map(|(_, p)| *p)
+    TOOLS.iter().find(|t| t.name == name).map(|t| t.provider)
+}
+
+/// [`require_tool`] for every tool of `need`.
+pub fn require_tools(need: Need) -> Result<()> {
+    for t in TOOLS.iter().filter(|t| t.need == need) {
+        require_tool(t.name)?;
+    }
+    Ok(())
 }
 
 /// Finds `tool` on PATH (and in /sbin, /usr/sbin, where mkfs lives, and
@@ -579,9 +690,31 @@ mod tests {
     #[test]
     fn missing_tool_names_package() {
         let e = require_tool("qemu-system-x86_64-not-here").unwrap_err();
-        assert!(e.to_string().contains("missing tool"));
+        let msg = e.to_string();
+        assert!(msg.contains("missing tool"), "{msg}");
+        assert!(msg.ends_with(DOCTOR_HINT), "{msg}");
         // The host's fault: exit 128, never "cannot build" (125) or "bad".
         assert!(is_host_error(&e));
+    }
+
+    #[test]
+    fn tool_table_is_consistent() {
+        for (i, t) in TOOLS.iter().enumerate() {
+            assert!(
+                !TOOLS[..i].iter().any(|u| u.name == t.name),
+                "{} listed twice",
+                t.name
+            );
+            assert_eq!(provider(t.name), Some(t.provider));
+        }
+        assert_eq!(
+            provider("/opt/qemu/bin/qemu-system-x86_64"),
+            Some(Provider::Apt("qemu-system-x86"))
+        );
+        // The main job needs a compiler and QEMU; the test-only tools not.
+        let need = |n: &str| TOOLS.iter().find(|t| t.name == n).unwrap().need;
+        assert!(need("gcc").for_reproduce() && need("qemu-system-x86_64").for_reproduce());
+        assert!(!need("chromium").for_reproduce() && !need("ccache").for_reproduce());
     }
 
     #[test]

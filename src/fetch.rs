@@ -5,7 +5,7 @@
 //! (`repos/debian-6.12.git`) keeps moving to a new Debian sublevel an
 //! incremental checkout and build, not a fresh tree.
 
-use crate::exec::{require_tool, Cmd};
+use crate::exec::Cmd;
 use crate::home::Home;
 use crate::ui;
 use anyhow::{Context, Result};
@@ -72,6 +72,18 @@ fn install_package(package: &'static str) -> Result<()> {
         .with_context(|| format!("installing Debian package {package}"))
 }
 
+/// The version and commit of the linux-source-`series` import in `home`,
+/// whichever tarball it came from (for `daxkit doctor`; never imports).
+pub fn imported(home: &Home, series: &str) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(
+        home.repo(&format!("debian-{series}"))
+            .join("daxkit-imported"),
+    )
+    .ok()?;
+    let mut lines = text.lines().skip(1);
+    Some((lines.next()?.to_owned(), lines.next()?.to_owned()))
+}
+
 fn tarball_stamp(tar: &Path) -> Result<String> {
     let m = tar
         .metadata()
@@ -106,9 +118,7 @@ fn already_imported(repo: &Path, id: &str, stamp: &str) -> Result<Option<KernelB
 }
 
 fn import(home: &Home, tar: &Path, id: &str, repo: &Path, stamp: &str) -> Result<KernelBase> {
-    require_tool("tar")?;
-    require_tool("xz")?;
-    require_tool("git")?;
+    crate::exec::require_tools(crate::exec::Need::Fetch)?;
     ui::step(format!(
         "importing {} into {}",
         tar.display(),

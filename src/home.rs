@@ -6,9 +6,16 @@
 //! repos/<id>.git      bare repos: imported tarballs, or alternates onto a user tree
 //! work/<id>/src       daxkit-owned worktree of repos/<id>.git
 //! work/<id>/build     O= build dir for that worktree (incremental, locked while in use)
+//! work/<id>/config-scratch  where a config is made and verified first
+//! kernels/<stamp>     kept kernels by config stamp: bzImage, config, build.log, commit
 //! images/             initramfs images, keyed by content
 //! runs/<stamp>-<what> one folder per run: config, build log, console, results
+//! accel-probe.json    the KVM probe's verdict for this host boot and QEMU
 //! ```
+//!
+//! `daxkit gc` prunes kernels, images and runs (worktrees and repos only
+//! when asked); a kernel dir, run folder or image in use by a running
+//! daxkit is locked (`gc::hold`), a build dir by its build lock.
 
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -73,6 +80,7 @@ impl Home {
             if !dir.exists() {
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("creating run folder {}", dir.display()))?;
+                crate::gc::hold(&dir);
                 return Ok(dir);
             }
         }

@@ -9,7 +9,7 @@
 
 use crate::apply::Applied;
 use crate::cli::{ConfigArgs, Profile};
-use crate::exec::{require_tool, Cmd, HostError};
+use crate::exec::{Cmd, HostError};
 use crate::home::Home;
 use crate::series::Series;
 use crate::ui;
@@ -222,9 +222,7 @@ fn configure_with(
         build.display(),
         frags.len()
     ));
-    for t in ["make", "gcc", "flex", "bison", "perl"] {
-        require_tool(t)?;
-    }
+    crate::exec::require_tools(crate::exec::Need::Build)?;
     // Make and check the config in a scratch dir; only a verified config
     // reaches the build dir, so a bad fragment never costs a rebuild.
     let scratch = build.with_file_name("config-scratch");

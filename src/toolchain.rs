@@ -211,8 +211,13 @@ impl Piece {
         }
     }
 
+    /// Whether daxkit installs this piece (not rustc: that is rustup's).
+    pub fn installable(self) -> bool {
+        !matches!(self, Piece::Rustc | Piece::RustcTooOld)
+    }
+
     /// Installs it; `false` when daxkit does not install this piece.
-    fn install(self) -> Result<bool> {
+    pub fn install(self) -> Result<bool> {
         match self {
             Piece::Rustc | Piece::RustcTooOld => return Ok(false),
             Piece::Bindgen => exec::install(Provider::Cargo("bindgen-cli"))?,
@@ -267,27 +272,46 @@ fn other_missing(found: &[Piece]) -> Vec<Piece> {
     if !has(Piece::Rustc) && !has(Piece::Bindgen) && find_tool("bindgen").is_none() {
         more.push(Piece::Bindgen);
     }
-    if !has(Piece::Libclang) && (has(Piece::Bindgen) || more.contains(&Piece::Bindgen)) {
-        // bindgen finds libclang through the dynamic loader's cache.
-        let cached = Cmd::new("/sbin/ldconfig")
-            .arg("-p")
-            .read()
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.trim_start().starts_with("libclang.so") || l.contains("libclang-"));
-        if !cached {
-            more.push(Piece::Libclang);
-        }
+    if !has(Piece::Libclang)
+        && (has(Piece::Bindgen) || more.contains(&Piece::Bindgen))
+        && !libclang_found()
+    {
+        more.push(Piece::Libclang);
     }
-    if !has(Piece::RustSrc) && !has(Piece::Rustc) {
-        let installed = Cmd::new("rustup")
-            .args(["component", "list", "--installed"])
-            .read();
-        if installed.is_ok_and(|s| !s.lines().any(|l| l.starts_with("rust-src"))) {
-            more.push(Piece::RustSrc);
-        }
+    if !has(Piece::RustSrc) && !has(Piece::Rustc) && rust_src_installed() == Some(false) {
+        more.push(Piece::RustSrc);
     }
     more
+}
+
+/// Whether the dynamic loader's cache has a libclang, where bindgen
+/// looks for it (libclang-cpp14 alone, without libclang.so, does not count).
+pub fn libclang_found() -> bool {
+    libclang_in_ldconfig(
+        &Cmd::new("/sbin/ldconfig")
+            .arg("-p")
+            .read()
+            .unwrap_or_default(),
+    )
+}
+
+/// `libclang.so*` or `libclang-14.so*` in `ldconfig -p` output; Debian's
+/// `libclang-cpp.so.14` is the C++ library, which bindgen cannot use.
+fn libclang_in_ldconfig(out: &str) -> bool {
+    out.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("libclang.so")
+            || (l.starts_with("libclang-") && !l.starts_with("libclang-cpp"))
+    })
+}
+
+/// Whether rustup has the rust-src component; `None` without rustup.
+pub fn rust_src_installed() -> Option<bool> {
+    let installed = Cmd::new("rustup")
+        .args(["component", "list", "--installed"])
+        .read()
+        .ok()?;
+    Some(installed.lines().any(|l| l.starts_with("rust-src")))
 }
 
 /// `make rustavailable` for the tree at `src` (scratch output in
@@ -453,6 +477,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn libclang_cpp_is_not_libclang() {
+        let cpp_only = "1 libs found in cache `/etc/ld.so.cache'\n\tlibclang-cpp.so.14 (libc6,x86-64) => /lib/x86_64-linux-gnu/libclang-cpp.so.14\n";
+        assert!(!libclang_in_ldconfig(cpp_only));
+        let dev = format!("{cpp_only}\tlibclang-14.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libclang-14.so.1\n");
+        assert!(libclang_in_ldconfig(&dev));
+        assert!(libclang_in_ldconfig(
+            "\tlibclang.so.1 (libc6,x86-64) => /usr/lib/libclang.so.1\n"
+        ));
     }
 
     /// Real `make rustavailable` output of Debian's 6.12 tree.

@@ -126,6 +126,7 @@ pub fn store(home: &Home, archive: &cpio::Archive) -> Result<Image> {
     let path = home.images().join(format!("initramfs-{key}.cpio.gz"));
     let entries = archive.paths().count();
     if path.is_file() {
+        crate::gc::touch(&path);
         ui::note(format!("image {key} cached ({entries} entries)"));
         return Ok(Image {
             path,

@@ -56,6 +56,12 @@ pub fn host_key(qemu: &Path) -> String {
     )
 }
 
+/// The verdict kept in `file` for this host boot and `qemu`, if any
+/// (what `daxkit doctor` reports without probing).
+pub fn cached_verdict(file: &Path, qemu: &Path) -> Option<Choice> {
+    load_cached(file, &host_key(qemu))
+}
+
 fn load_cached(file: &Path, key: &str) -> Option<Choice> {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
     if v["key"] != key {

@@ -38,7 +38,7 @@ pub enum PmemArg {
 }
 
 /// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
-const QBOOT_PATHS: &[&str] = &[
+pub const QBOOT_PATHS: &[&str] = &[
     "/usr/share/qemu/qboot.rom",
     "/usr/local/share/qemu/qboot.rom",
 ];
@@ -513,8 +513,18 @@ fn prepare(
 ) -> Result<(PathBuf, accel::Choice)> {
     let kernel = check_kernel(vm)?;
     exec::require_tool(&vm.qemu.to_string_lossy())?;
+    // A kept kernel stays for this daxkit's later boots (`daxkit gc`).
+    if let Some(dir) = kernel
+        .parent()
+        .filter(|d| d.parent() == Some(&home.root.join("kernels")))
+    {
+        crate::gc::hold(dir);
+    }
     let hooks = rplan.fault.is_some_and(|f| f.needs_test_hooks());
     let image = image_for(home, vm, debug_shell, hooks)?;
+    if image.starts_with(home.images()) {
+        crate::gc::hold(&image);
+    }
     image::run_initrd(&image, rplan, &dir.join("initrd.img"))?;
     let choice = accel::choose(
         vm.accel,

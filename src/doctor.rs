@@ -1,0 +1,915 @@
+//! `daxkit doctor [--fix]`: every host prerequisite on one screen.
+//!
+//! [`probe`] looks at the host once and returns a plain list of [`Check`]s;
+//! [`render`] and [`verdict`] are pure functions of that list, so what the
+//! screen says and the exit code cannot disagree (and are tested without a
+//! host). The tool list is `exec::TOOLS`, the one the stages require from;
+//! `--fix` installs through the same functions daxkit uses on demand.
+//!
+//! Exit 0 when `daxkit reproduce` can run: everything it needs is there, or
+//! is missing but daxkit installs it on first use (root with apt-get, no
+//! `DAXKIT_NO_INSTALL`). Otherwise 128, the host-error code.
+
+use crate::exec::{self, Cmd, Need, Provider};
+use crate::home::Home;
+use crate::toolchain::{self, Fit, Piece};
+use crate::vm::accel;
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Install what is missing (as root with apt-get, through the installs
+    /// daxkit does on demand; not with DAXKIT_NO_INSTALL): what the main
+    /// job needs, and ccache. Test-only tools are left to the tests.
+    #[arg(long)]
+    pub fix: bool,
+    /// Kernel series whose imported tree `make rustavailable` is asked.
+    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    pub kernel: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// How one prerequisite stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Present and usable.
+    Ok,
+    /// Nothing to do (a fact, or an optional thing for other jobs).
+    Info,
+    /// Works, but worse (optional, slower, little room).
+    Warn,
+    /// Missing; daxkit installs it on first use (or `--fix` now).
+    OnDemand,
+    /// Missing, and `daxkit reproduce` cannot run without it.
+    Missing,
+}
+
+impl Status {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Info => "·",
+            Status::Warn => "!",
+            Status::OnDemand => "+",
+            Status::Missing => "✗",
+        }
+    }
+}
+
+/// Where a check is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    Host,
+    Tools,
+    Rust,
+    KernelTree,
+    Qemu,
+    Cache,
+    Optional,
+}
+
+impl Section {
+    pub const ALL: [Section; 7] = [
+        Section::Host,
+        Section::Tools,
+        Section::Rust,
+        Section::KernelTree,
+        Section::Qemu,
+        Section::Cache,
+        Section::Optional,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Host => "host",
+            Section::Tools => "tools (import, build, image)",
+            Section::Rust => "rust (CONFIG_RUST, guest harness)",
+            Section::KernelTree => "kernel tree",
+            Section::Qemu => "qemu",
+            Section::Cache => "cache",
+            Section::Optional => "optional tools",
+        }
+    }
+
+    fn of(need: Need) -> Section {
+        match need {
+            Need::Fetch | Need::Build | Need::Image => Section::Tools,
+            Need::Boot => Section::Qemu,
+            Need::Rust => Section::Rust,
+            Need::Speed => Section::Cache,
+            Need::DebugShell | Need::Tests => Section::Optional,
+        }
+    }
+}
+
+/// What `--fix` does for a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    Install(Provider),
+    /// `rustup <kind> add <name>`.
+    Rustup(&'static str, &'static str),
+    /// A piece `make rustavailable` named.
+    Rust(Piece),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub section: Section,
+    pub what: String,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip)]
+    pub fix: Option<Fix>,
+}
+
+impl Check {
+    fn new(
+        section: Section,
+        what: impl Into<String>,
+        status: Status,
+        detail: impl Into<String>,
+    ) -> Check {
+        Check {
+            section,
+            what: what.into(),
+            status,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn fix(mut self, f: Fix) -> Check {
+        self.fix = Some(f);
+        self
+    }
+}
+
+/// What a missing requirement of the main job means on this host.
+pub fn missing_status(may_install: bool, installable: bool) -> Status {
+    if may_install && installable {
+        Status::OnDemand
+    } else {
+        Status::Missing
+    }
+}
+
+/// The answer: can `daxkit reproduce` run, and what stands in its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub ready: bool,
+    /// Blocking: missing and not installed by daxkit here.
+    pub missing: Vec<String>,
+    /// Missing, installed on first use.
+    pub on_demand: Vec<String>,
+}
+
+pub fn verdict(checks: &[Check]) -> Verdict {
+    let names = |s: Status| -> Vec<String> {
+        checks
+            .iter()
+            .filter(|c| c.status == s)
+            .map(|c| c.what.clone())
+            .collect()
+    };
+    let missing = names(Status::Missing);
+    Verdict {
+        ready: missing.is_empty(),
+        missing,
+        on_demand: names(Status::OnDemand),
+    }
+}
+
+impl Verdict {
+    pub fn exit_code(&self) -> i32 {
+        if self.ready {
+            crate::exit::GOOD
+        } else {
+            crate::exit::ERROR
+        }
+    }
+
+    /// The last line of the screen.
+    pub fn line(&self) -> String {
+        if !self.ready {
+            return format!(
+                "not ready: `daxkit reproduce` needs {} (see ✗ above)",
+                self.missing.join(", ")
+            );
+        }
+        if self.on_demand.is_empty() {
+            "ready: `daxkit reproduce` can run".to_owned()
+        } else {
+            format!(
+                "ready: `daxkit reproduce` can run; it installs {} on first use (`daxkit doctor --fix` does it now)",
+                self.on_demand.join(", ")
+            )
+        }
+    }
+}
+
+/// The screen: sections in a fixed order, one line per check.
+pub fn render(home: &Path, checks: &[Check]) -> String {
+    let width = checks
+        .iter()
+        .map(|c| c.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("daxkit doctor: home {}\n", home.display());
+    for s in Section::ALL {
+        let rows: Vec<&Check> = checks.iter().filter(|c| c.section == s).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", s.title());
+        for c in rows {
+            let _ = writeln!(
+                out,
+                "  {} {:width$}  {}",
+                c.status.mark(),
+                c.what,
+                c.detail.replace('\n', "; ")
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n✓ ok  · fyi  ! works, worse  + installed on first use  ✗ missing\n{}",
+        verdict(checks).line()
+    );
+    out
+}
+
+pub fn render_json(home: &Path, checks: &[Check]) -> String {
+    serde_json::json!({
+        "home": home,
+        "checks": checks,
+        "verdict": verdict(checks),
+    })
+    .to_string()
+}
+
+/// The `make rustavailable` line, from what was asked: `None` when there
+/// is no checked-out tree to ask.
+pub fn tree_rust_check(
+    kernel: &str,
+    asked: Option<(Fit, Option<String>)>,
+    may_install: bool,
+) -> Check {
+    let what = "make rustavailable";
+    let Some((fit, unavailable)) = asked else {
+        return Check::new(
+            Section::KernelTree,
+            what,
+            Status::Info,
+            format!("not asked: no {kernel} tree checked out in the home (`daxkit config` checks it out, then run doctor again)"),
+        );
+    };
+    if let Fit::Unfit(why) = fit {
+        return Check::new(Section::KernelTree, what, Status::Missing, why);
+    }
+    let Some(out) = unavailable else {
+        return Check::new(
+            Section::KernelTree,
+            what,
+            Status::Ok,
+            "Rust is available for this tree",
+        );
+    };
+    let pieces = toolchain::missing_pieces(&out);
+    if pieces.is_empty() {
+        let why = exec::tail_of(out.trim_end(), 3);
+        return Check::new(
+            Section::KernelTree,
+            what,
+            Status::Missing,
+            format!("fails for a reason daxkit does not know: {why}"),
+        );
+    }
+    let installable = pieces.iter().all(|p| p.installable());
+    let detail: Vec<&str> = pieces.iter().map(|p| p.describe()).collect();
+    let c = Check::new(
+        Section::KernelTree,
+        what,
+        missing_status(may_install, installable),
+        detail.join("; "),
+    );
+    // The script stops at its first problem: fix that one, ask again.
+    match pieces.first() {
+        Some(p) if p.installable() => c.fix(Fix::Rust(*p)),
+        _ => c,
+    }
+}
+
+/// `ccache --print-stats` → (hits, misses).
+pub fn ccache_hits(print_stats: &str) -> Option<(u64, u64)> {
+    let mut hits = None;
+    let mut misses = None;
+    for l in print_stats.lines() {
+        let mut it = l.split_whitespace();
+        let (Some(k), Some(v)) = (it.next(), it.next().and_then(|v| v.parse::<u64>().ok())) else {
+            continue;
+        };
+        match k {
+            "direct_cache_hit" | "preprocessed_cache_hit" => *hits.get_or_insert(0) += v,
+            "cache_miss" => misses = Some(v),
+            _ => {}
+        }
+    }
+    Some((hits?, misses?))
+}
+
+pub fn ccache_detail(hits: u64, misses: u64) -> String {
+    let total = hits + misses;
+    if total == 0 {
+        return "no compilations cached yet".to_owned();
+    }
+    format!(
+        "{:.0} % hits ({hits} of {total} compilations)",
+        hits as f64 * 100.0 / total as f64
+    )
+}
+
+/// Free space in the home: a cold reproduce keeps the imported tree
+/// (~0.6 GiB), its worktree (~0.6 GiB), a build dir and kernels.
+pub fn space_check(free: u64) -> Check {
+    const GIB: u64 = 1 << 30;
+    let status = if free < GIB {
+        Status::Missing
+    } else if free < 4 * GIB {
+        Status::Warn
+    } else {
+        Status::Ok
+    };
+    Check::new(
+        Section::Cache,
+        "free space",
+        status,
+        format!(
+            "{} free{}",
+            crate::gc::human_size(free),
+            if status == Status::Ok {
+                ""
+            } else {
+                "; a cold reproduce needs about 4 GiB (`daxkit gc` frees cache space)"
+            }
+        ),
+    )
+}
+
+/// Looks at the host. Runs `make rustavailable` in a scratch dir and the
+/// KVM probe boot only when a built kernel is in the home and no verdict
+/// is cached; installs nothing.
+pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
+    let may = exec::may_install();
+    let mut checks = vec![Check::new(
+        Section::Host,
+        "installs",
+        Status::Info,
+        install_policy(may),
+    )];
+    for t in exec::TOOLS {
+        let section = Section::of(t.need);
+        let what = t.name.to_owned();
+        let c = match exec::find_tool(t.name) {
+            Some(p) => Check::new(section, what, Status::Ok, p.display().to_string()),
+            None => {
+                let status = if t.need.for_reproduce() {
+                    missing_status(may, true)
+                } else if t.need == Need::Speed {
+                    Status::Warn
+                } else {
+                    Status::Info
+                };
+                Check::new(
+                    section,
+                    what,
+                    status,
+                    format!("for {}: install {}", t.need.describe(), t.provider),
+                )
+                .fix(Fix::Install(t.provider))
+            }
+        };
+        checks.push(c);
+    }
+    let f = exec::LIBELF_HEADERS;
+    checks.push(if Path::new(f.path).exists() {
+        Check::new(Section::Tools, f.what, Status::Ok, f.path)
+    } else {
+        Check::new(
+            Section::Tools,
+            f.what,
+            missing_status(may, true),
+            format!("{} missing: install {}", f.path, f.provider),
+        )
+        .fix(Fix::Install(f.provider))
+    });
+    checks.extend(rust_checks(may));
+    checks.extend(tree_checks(home, kernel, may));
+    checks.extend(qemu_checks(home));
+    checks.extend(cache_checks(home));
+    checks
+}
+
+fn install_policy(may: bool) -> String {
+    if may {
+        return "root with apt-get: daxkit installs what it lacks on first use".to_owned();
+    }
+    let why = if std::env::var_os("DAXKIT_NO_INSTALL").is_some() {
+        "DAXKIT_NO_INSTALL is set"
+    } else if exec::find_tool("apt-get").is_none() {
+        "no apt-get"
+    } else {
+        "not root"
+    };
+    format!("off ({why}): what is missing must be installed by hand")
+}
+
+fn rust_checks(may: bool) -> Vec<Check> {
+    let mut out = Vec::new();
+    let host = toolchain::host_rust();
+    out.push(match host.rustc {
+        Some(v) => Check::new(Section::Rust, "rustc", Status::Ok, v.to_string()),
+        None => Check::new(
+            Section::Rust,
+            "rustc",
+            Status::Missing,
+            "not found: install Rust with rustup (https://rustup.rs)",
+        ),
+    });
+    for tool in ["cargo", "rustup"] {
+        out.push(match exec::find_tool(tool) {
+            Some(p) => Check::new(Section::Rust, tool, Status::Ok, p.display().to_string()),
+            None => Check::new(
+                Section::Rust,
+                tool,
+                Status::Missing,
+                "not found: install Rust with rustup (https://rustup.rs)",
+            ),
+        });
+    }
+    let rustup_has = |kind: &str, name: &str| -> Option<bool> {
+        let s = Cmd::new("rustup")
+            .args([kind, "list", "--installed"])
+            .read()
+            .ok()?;
+        Some(s.lines().any(|l| l.trim().starts_with(name)))
+    };
+    for (kind, name, label, what) in [
+        (
+            "target",
+            crate::image::GUEST_TARGET,
+            "musl target",
+            "the static guest harness",
+        ),
+        ("component", "rust-src", "rust-src", "CONFIG_RUST"),
+    ] {
+        out.push(match rustup_has(kind, name) {
+            Some(true) => Check::new(
+                Section::Rust,
+                label,
+                Status::Ok,
+                format!("rustup {kind} {name}"),
+            ),
+            Some(false) => Check::new(
+                Section::Rust,
+                label,
+                // rustup installs it unless DAXKIT_NO_INSTALL (exec::require_rustup).
+                missing_status(std::env::var_os("DAXKIT_NO_INSTALL").is_none(), true),
+                format!("for {what}: rustup {kind} add {name}"),
+            )
+            .fix(Fix::Rustup(kind, name)),
+            None => Check::new(
+                Section::Rust,
+                label,
+                Status::Missing,
+                "cannot ask: no rustup",
+            ),
+        });
+    }
+    out.push(if toolchain::libclang_found() {
+        Check::new(
+            Section::Rust,
+            "libclang",
+            Status::Ok,
+            "in the loader cache (bindgen finds it)",
+        )
+    } else {
+        Check::new(
+            Section::Rust,
+            "libclang",
+            missing_status(may, true),
+            format!("for bindgen: install {}", Provider::Apt("libclang-dev")),
+        )
+        .fix(Fix::Install(Provider::Apt("libclang-dev")))
+    });
+    out
+}
+
+fn tree_checks(home: &Home, kernel: &str, may: bool) -> Vec<Check> {
+    let mut out = Vec::new();
+    let imported = crate::fetch::imported(home, kernel);
+    let tar = crate::fetch::tarball(kernel);
+    let package: &'static str = if kernel == "6.1" {
+        "linux-source-6.1"
+    } else {
+        "linux-source-6.12"
+    };
+    out.push(if tar.is_file() {
+        Check::new(
+            Section::KernelTree,
+            package,
+            Status::Ok,
+            tar.display().to_string(),
+        )
+    } else if imported.is_some() {
+        Check::new(
+            Section::KernelTree,
+            package,
+            Status::Info,
+            format!("{} not installed; the imported tree is used", tar.display()),
+        )
+    } else {
+        Check::new(
+            Section::KernelTree,
+            package,
+            missing_status(may, true),
+            format!(
+                "{} missing: install {}",
+                tar.display(),
+                Provider::Apt(package)
+            ),
+        )
+        .fix(Fix::Install(Provider::Apt(package)))
+    });
+    let id = format!("debian-{kernel}");
+    out.push(match &imported {
+        Some((version, commit)) => Check::new(
+            Section::KernelTree,
+            "imported tree",
+            Status::Ok,
+            format!(
+                "debian-{version} {} in {}",
+                crate::tree::short(commit),
+                home.repo(&id).display()
+            ),
+        ),
+        None => Check::new(
+            Section::KernelTree,
+            "imported tree",
+            Status::Info,
+            format!("none in this home: `daxkit kernel fetch --version {kernel}` imports it (reproduce does on first use)"),
+        ),
+    });
+    let src = home.worktree(&id);
+    let asked = if src.join("Makefile").is_file() && exec::find_tool("make").is_some() {
+        ask_tree(&src)
+    } else {
+        None
+    };
+    out.push(tree_rust_check(kernel, asked, may));
+    out
+}
+
+/// `toolchain::fit` and `make rustavailable` for the tree at `src`,
+/// with a throwaway O= dir (the cache's build dirs stay untouched).
+fn ask_tree(src: &Path) -> Option<(Fit, Option<String>)> {
+    let fit = toolchain::check_fit(src).ok()?;
+    let scratch = Scratch::new("rustavailable");
+    let out = toolchain::rustavailable(src, &scratch.0).ok()?;
+    Some((fit, out))
+}
+
+/// A throwaway directory outside the home, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Scratch {
+        Scratch(std::env::temp_dir().join(format!("daxkit-doctor-{}-{what}", std::process::id())))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn qemu_checks(home: &Home) -> Vec<Check> {
+    let mut out = Vec::new();
+    let qemu = PathBuf::from("qemu-system-x86_64");
+    let Some(found) = exec::find_tool("qemu-system-x86_64") else {
+        out.push(Check::new(
+            Section::Qemu,
+            "KVM",
+            Status::Info,
+            "not probed: no QEMU (runs probe KVM once QEMU is there)",
+        ));
+        return out;
+    };
+    let version = Cmd::new(&found)
+        .arg("--version")
+        .read()
+        .map(|s| s.lines().next().unwrap_or("").to_owned())
+        .unwrap_or_else(|e| format!("--version failed: {e:#}"));
+    out.push(Check::new(Section::Qemu, "version", Status::Info, version));
+    out.push(match crate::vm::firmware() {
+        crate::vm::plan::Firmware::Qboot => Check::new(
+            Section::Qemu,
+            "firmware",
+            Status::Ok,
+            "qboot (fast direct kernel boot)",
+        ),
+        crate::vm::plan::Firmware::Seabios => Check::new(
+            Section::Qemu,
+            "firmware",
+            Status::Info,
+            format!(
+                "SeaBIOS (no qboot.rom in {}; boots ~0.4 s slower under TCG)",
+                crate::vm::QBOOT_PATHS.join(", ")
+            ),
+        ),
+    });
+    let kvm = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm");
+    if let Err(e) = kvm {
+        out.push(Check::new(
+            Section::Qemu,
+            "KVM",
+            Status::Info,
+            format!("TCG: /dev/kvm not usable ({e}); runs are slower"),
+        ));
+        return out;
+    }
+    let cache = home.root.join("accel-probe.json");
+    let choice = match accel::cached_verdict(&cache, &qemu) {
+        Some(c) => Some(c),
+        None => newest_kernel(home).map(|k| {
+            let scratch = Scratch::new("kvm-probe");
+            let _ = std::fs::create_dir_all(&scratch.0);
+            accel::choose(accel::AccelArg::Auto, &qemu, &k, &scratch.0, Some(&cache))
+        }),
+    };
+    out.push(match choice {
+        Some(c) if c.accel == crate::vm::plan::Accel::Kvm => {
+            Check::new(Section::Qemu, "KVM", Status::Ok, c.reason)
+        }
+        Some(c) => Check::new(Section::Qemu, "KVM", Status::Info, c.reason),
+        None => Check::new(
+            Section::Qemu,
+            "KVM",
+            Status::Info,
+            "not probed yet: the probe boots a built kernel (none in this home); the first run probes and caches the verdict",
+        ),
+    });
+    out
+}
+
+/// A kept kernel to probe KVM with.
+fn newest_kernel(home: &Home) -> Option<PathBuf> {
+    let dir = std::fs::read_dir(home.root.join("kernels")).ok()?;
+    dir.filter_map(|e| e.ok())
+        .map(|e| e.path().join("bzImage"))
+        .filter(|p| p.is_file())
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+}
+
+fn cache_checks(home: &Home) -> Vec<Check> {
+    let mut out = Vec::new();
+    let entries = crate::gc::scan(&home.root);
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    out.push(Check::new(
+        Section::Cache,
+        "size",
+        Status::Info,
+        format!(
+            "{} in {} entries (`daxkit gc` lists and prunes them)",
+            crate::gc::human_size(total),
+            entries.len()
+        ),
+    ));
+    out.push(match fs2::available_space(&home.root) {
+        Ok(free) => space_check(free),
+        Err(e) => Check::new(
+            Section::Cache,
+            "free space",
+            Status::Warn,
+            format!("cannot tell: {e}"),
+        ),
+    });
+    if exec::find_tool("ccache").is_some() {
+        let stats = Cmd::new("ccache").arg("--print-stats").read();
+        out.push(match stats.as_deref().ok().and_then(ccache_hits) {
+            Some((h, m)) => Check::new(
+                Section::Cache,
+                "ccache hits",
+                Status::Info,
+                ccache_detail(h, m),
+            ),
+            None => Check::new(
+                Section::Cache,
+                "ccache hits",
+                Status::Info,
+                "unknown (`ccache --print-stats` gave no hit counts)",
+            ),
+        });
+    }
+    out
+}
+
+/// Runs each fix once (deduplicated), reporting failures and going on.
+fn fix_all(checks: &[Check]) {
+    let mut done: Vec<Fix> = Vec::new();
+    for c in checks {
+        let Some(fix) = c.fix else { continue };
+        if matches!(c.status, Status::Ok | Status::Info) || done.contains(&fix) {
+            continue;
+        }
+        done.push(fix);
+        let res = match fix {
+            Fix::Install(p) => exec::install(p),
+            Fix::Rustup(kind, name) => exec::require_rustup(kind, name),
+            Fix::Rust(p) => p.install().map(|_| ()),
+        };
+        if let Err(e) = res {
+            eprintln!("daxkit: could not fix {}: {e:#}", c.what);
+        }
+    }
+}
+
+pub fn cmd(home: &Home, a: &DoctorArgs) -> Result<i32> {
+    let mut checks = probe(home, &a.kernel);
+    if a.fix {
+        if exec::may_install() {
+            fix_all(&checks);
+            checks = probe(home, &a.kernel);
+        } else {
+            eprintln!(
+                "daxkit: --fix installs nothing here: {}",
+                install_policy(false)
+            );
+        }
+    }
+    match a.format {
+        Format::Text => print!("{}", render(&home.root, &checks)),
+        Format::Json => println!("{}", render_json(&home.root, &checks)),
+    }
+    Ok(verdict(&checks).exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(section: Section, what: &str, status: Status) -> Check {
+        Check::new(section, what, status, "detail")
+    }
+
+    #[test]
+    fn verdict_blocks_only_on_missing() {
+        let ok = [
+            c(Section::Tools, "gcc", Status::Ok),
+            c(Section::Optional, "chromium", Status::Info),
+        ];
+        let v = verdict(&ok);
+        assert!(v.ready);
+        assert_eq!(v.exit_code(), 0);
+        assert_eq!(v.line(), "ready: `daxkit reproduce` can run");
+
+        let on_demand = [
+            c(Section::Tools, "gcc", Status::Ok),
+            c(Section::Tools, "flex", Status::OnDemand),
+            c(Section::Cache, "ccache", Status::Warn),
+        ];
+        let v = verdict(&on_demand);
+        assert!(v.ready, "installed on first use: reproduce runs");
+        assert!(
+            v.line().contains("installs flex on first use"),
+            "{}",
+            v.line()
+        );
+
+        let missing = [
+            c(Section::Tools, "flex", Status::OnDemand),
+            c(Section::Rust, "rustc", Status::Missing),
+            c(Section::Tools, "bison", Status::Missing),
+        ];
+        let v = verdict(&missing);
+        assert!(!v.ready);
+        assert_eq!(v.exit_code(), crate::exit::ERROR);
+        assert_eq!(v.missing, ["rustc", "bison"]);
+        assert!(v.line().starts_with("not ready") && v.line().contains("rustc, bison"));
+    }
+
+    #[test]
+    fn install_policy_decides_missing_or_on_demand() {
+        assert_eq!(missing_status(true, true), Status::OnDemand);
+        assert_eq!(missing_status(false, true), Status::Missing);
+        assert_eq!(missing_status(true, false), Status::Missing);
+    }
+
+    #[test]
+    fn render_has_sections_in_order_and_the_verdict_last() {
+        let checks = [
+            c(Section::Qemu, "KVM", Status::Info),
+            c(Section::Host, "installs", Status::Info),
+            c(Section::Tools, "flex", Status::Missing),
+            c(Section::Tools, "gcc", Status::Ok),
+        ];
+        let s = render(Path::new("/h"), &checks);
+        let host = s.find("\nhost\n").unwrap();
+        let tools = s.find("\ntools (").unwrap();
+        let qemu = s.find("\nqemu\n").unwrap();
+        assert!(host < tools && tools < qemu, "{s}");
+        assert!(!s.contains("\nrust ("), "empty sections are left out: {s}");
+        assert!(s.contains("  ✗ flex      detail\n"), "{s}");
+        assert!(s.contains("  ✓ gcc       detail\n"), "{s}");
+        assert_eq!(
+            s.lines().last().unwrap(),
+            "not ready: `daxkit reproduce` needs flex (see ✗ above)"
+        );
+        let j: serde_json::Value =
+            serde_json::from_str(&render_json(Path::new("/h"), &checks)).unwrap();
+        assert_eq!(j["verdict"]["ready"], false);
+        assert_eq!(j["checks"][2]["status"], "missing");
+        assert_eq!(j["checks"][0]["section"], "qemu");
+    }
+
+    #[test]
+    fn rustavailable_line() {
+        let none = tree_rust_check("6.12", None, true);
+        assert_eq!(none.status, Status::Info);
+        assert!(none.detail.contains("no 6.12 tree"), "{}", none.detail);
+
+        let ok = tree_rust_check("6.12", Some((Fit::Fits, None)), false);
+        assert_eq!(ok.status, Status::Ok);
+
+        let unfit = tree_rust_check(
+            "6.1",
+            Some((
+                Fit::Unfit("Linux 6.1 builds Rust only with rustc 1.62.x".into()),
+                None,
+            )),
+            true,
+        );
+        assert_eq!(unfit.status, Status::Missing);
+        assert!(unfit.fix.is_none());
+
+        let bindgen = "***\n*** Rust bindings generator 'bindgen' could not be found.\n***\n";
+        let b = tree_rust_check("6.12", Some((Fit::Fits, Some(bindgen.into()))), true);
+        assert_eq!(b.status, Status::OnDemand);
+        assert_eq!(b.fix, Some(Fix::Rust(Piece::Bindgen)));
+        assert!(b.detail.contains("bindgen-cli"), "{}", b.detail);
+        let b = tree_rust_check("6.12", Some((Fit::Fits, Some(bindgen.into()))), false);
+        assert_eq!(b.status, Status::Missing);
+
+        let rustc = "*** Rust compiler 'rustc' could not be found.\n";
+        let r = tree_rust_check("6.12", Some((Fit::Fits, Some(rustc.into()))), true);
+        assert_eq!(r.status, Status::Missing, "daxkit does not install rustc");
+
+        let odd = tree_rust_check(
+            "6.12",
+            Some((Fit::Fits, Some("make: *** odd\n".into()))),
+            true,
+        );
+        assert_eq!(odd.status, Status::Missing);
+        assert!(odd.detail.contains("make: *** odd"));
+    }
+
+    /// `ccache --print-stats` of ccache 4.8 (Debian 12), trimmed.
+    #[test]
+    fn ccache_hit_rate() {
+        let stats = "stats_updated_timestamp\t1764680000\ncache_miss\t1823\ncalled_for_link\t12\ndirect_cache_hit\t1500\npreprocessed_cache_hit\t300\nfiles_in_cache\t3600\n";
+        assert_eq!(ccache_hits(stats), Some((1800, 1823)));
+        assert_eq!(
+            ccache_detail(1800, 1823),
+            "50 % hits (1800 of 3623 compilations)"
+        );
+        assert_eq!(ccache_detail(0, 0), "no compilations cached yet");
+        assert_eq!(ccache_hits("Hits: 1 / 2\n"), None);
+    }
+
+    #[test]
+    fn free_space_levels() {
+        assert_eq!(space_check(100 << 30).status, Status::Ok);
+        assert_eq!(space_check(3 << 30).status, Status::Warn);
+        let low = space_check(500 << 20);
+        assert_eq!(low.status, Status::Missing);
+        assert!(low.detail.contains("daxkit gc"), "{}", low.detail);
+    }
+}
