@@ -732,22 +732,36 @@ fn cache_checks(home: &Home) -> Vec<Check> {
     out
 }
 
-/// Runs each fix once (deduplicated), reporting failures and going on.
-fn fix_all(checks: &[Check]) {
-    let mut done: Vec<Fix> = Vec::new();
+/// What `--fix` does, in order, once each: the fixes of checks that are
+/// not fine, that this host allows (apt and cargo installs need
+/// [`exec::may_install`]; rustup only needs no `DAXKIT_NO_INSTALL`, as in
+/// `exec::require_rustup`). Pure.
+pub fn fixes(checks: &[Check], may_install: bool, rustup_allowed: bool) -> Vec<(Fix, String)> {
+    let mut out: Vec<(Fix, String)> = Vec::new();
     for c in checks {
         let Some(fix) = c.fix else { continue };
-        if matches!(c.status, Status::Ok | Status::Info) || done.contains(&fix) {
-            continue;
+        let allowed = match fix {
+            Fix::Rustup(..) | Fix::Rust(Piece::RustSrc) => rustup_allowed,
+            Fix::Install(_) | Fix::Rust(_) => may_install,
+        };
+        let wanted = !matches!(c.status, Status::Ok | Status::Info);
+        if allowed && wanted && !out.iter().any(|(f, _)| *f == fix) {
+            out.push((fix, c.what.clone()));
         }
-        done.push(fix);
-        let res = match fix {
+    }
+    out
+}
+
+/// Runs each fix, reporting a failure and going on to the next.
+fn apply_fixes(fixes: &[(Fix, String)]) {
+    for (fix, what) in fixes {
+        let res = match *fix {
             Fix::Install(p) => exec::install(p),
             Fix::Rustup(kind, name) => exec::require_rustup(kind, name),
             Fix::Rust(p) => p.install().map(|_| ()),
         };
         if let Err(e) = res {
-            eprintln!("daxkit: could not fix {}: {e:#}", c.what);
+            eprintln!("daxkit: could not fix {what}: {e:#}");
         }
     }
 }
@@ -755,14 +769,20 @@ fn fix_all(checks: &[Check]) {
 pub fn cmd(home: &Home, a: &DoctorArgs) -> Result<i32> {
     let mut checks = probe(home, &a.kernel);
     if a.fix {
-        if exec::may_install() {
-            fix_all(&checks);
-            checks = probe(home, &a.kernel);
-        } else {
+        let todo = fixes(
+            &checks,
+            exec::may_install(),
+            std::env::var_os("DAXKIT_NO_INSTALL").is_none(),
+        );
+        if !exec::may_install() {
             eprintln!(
-                "daxkit: --fix installs nothing here: {}",
+                "daxkit: --fix installs no packages here: {}",
                 install_policy(false)
             );
+        }
+        if !todo.is_empty() {
+            apply_fixes(&todo);
+            checks = probe(home, &a.kernel);
         }
     }
     match a.format {
@@ -814,6 +834,40 @@ mod tests {
         assert_eq!(v.exit_code(), crate::exit::ERROR);
         assert_eq!(v.missing, ["rustc", "bison"]);
         assert!(v.line().starts_with("not ready") && v.line().contains("rustc, bison"));
+    }
+
+    #[test]
+    fn fixes_are_what_is_not_fine_and_allowed_once_each() {
+        let apt = Fix::Install(Provider::Apt("qemu-system-x86"));
+        let musl = Fix::Rustup("target", "x86_64-unknown-linux-musl");
+        let checks = [
+            c(Section::Tools, "gcc", Status::Ok).fix(Fix::Install(Provider::Apt("gcc"))),
+            c(Section::Qemu, "qemu-system-x86_64", Status::OnDemand).fix(apt),
+            c(Section::Qemu, "again", Status::Missing).fix(apt),
+            c(Section::Optional, "chromium", Status::Info)
+                .fix(Fix::Install(Provider::Apt("chromium"))),
+            c(Section::Cache, "ccache", Status::Warn).fix(Fix::Install(Provider::Apt("ccache"))),
+            c(Section::Rust, "musl target", Status::Missing).fix(musl),
+            c(Section::KernelTree, "make rustavailable", Status::Missing)
+                .fix(Fix::Rust(Piece::RustSrc)),
+            c(Section::Rust, "rustc", Status::Missing),
+        ];
+        let what = |f: Vec<(Fix, String)>| f.into_iter().map(|(_, w)| w).collect::<Vec<_>>();
+        assert_eq!(
+            what(fixes(&checks, true, true)),
+            [
+                "qemu-system-x86_64",
+                "ccache",
+                "musl target",
+                "make rustavailable"
+            ]
+        );
+        // Not root: rustup still works, apt does not.
+        assert_eq!(
+            what(fixes(&checks, false, true)),
+            ["musl target", "make rustavailable"]
+        );
+        assert!(fixes(&checks, false, false).is_empty(), "DAXKIT_NO_INSTALL");
     }
 
     #[test]
