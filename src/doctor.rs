@@ -390,7 +390,12 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
                 let status = if t.need.for_reproduce() {
                     missing_status(may, true)
                 } else if t.need == Need::Speed {
-                    Status::Warn
+                    // Builds install ccache when they may, else use plain gcc.
+                    if may {
+                        Status::OnDemand
+                    } else {
+                        Status::Warn
+                    }
                 } else {
                     Status::Info
                 };
