@@ -950,6 +950,52 @@ mod tests {
         assert!(odd.detail.contains("make: *** odd"));
     }
 
+    /// A fake 6.12 tree in a home: doctor reads its Rust minimums and asks
+    /// its `make rustavailable` (here: bindgen missing), importing nothing.
+    #[test]
+    fn tree_checks_ask_the_checked_out_tree() {
+        crate::exec::test_tool("make");
+        let d = tempfile::tempdir().unwrap();
+        let home = Home::at(d.path()).unwrap();
+        let none = tree_checks(&home, "6.12", true);
+        assert_eq!(none[1].what, "imported tree");
+        assert_eq!(none[1].status, Status::Info);
+        assert_eq!(none[2].status, Status::Info);
+
+        let src = home.worktree("debian-6.12");
+        std::fs::create_dir_all(src.join("scripts")).unwrap();
+        std::fs::write(
+            src.join("Makefile"),
+            "VERSION = 6\nPATCHLEVEL = 12\nrustavailable:\n\t@echo \"*** Rust bindings generator 'bindgen' could not be found.\"; exit 1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            src.join("scripts/min-tool-version.sh"),
+            "case $1 in rustc) echo 1.78.0;; bindgen) echo 0.65.1;; esac\n",
+        )
+        .unwrap();
+        let repo = home.repo("debian-6.12");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(
+            repo.join("daxkit-imported"),
+            "stamp\n6.12.117\ne70c644094d1aaaa\n",
+        )
+        .unwrap();
+        let t = tree_checks(&home, "6.12", true);
+        assert_eq!(t[1].status, Status::Ok);
+        assert!(
+            t[1].detail.starts_with("debian-6.12.117 e70c644094d1 in "),
+            "{}",
+            t[1].detail
+        );
+        // rustc on this host is new enough for the tree's 1.78 minimum.
+        assert_eq!(t[2].what, "make rustavailable");
+        assert_eq!(t[2].status, Status::OnDemand, "{}", t[2].detail);
+        assert_eq!(t[2].fix, Some(Fix::Rust(Piece::Bindgen)));
+        assert!(t[2].detail.contains("bindgen-cli"), "{}", t[2].detail);
+        assert_eq!(tree_checks(&home, "6.12", false)[2].status, Status::Missing);
+    }
+
     /// `ccache --print-stats` of ccache 4.8 (Debian 12), trimmed.
     #[test]
     fn ccache_hit_rate() {
