@@ -403,7 +403,7 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
                     section,
                     what,
                     status,
-                    format!("for {}: install {}", t.need.describe(), t.provider),
+                    format!("for {}: {}", t.need.describe(), t.provider),
                 )
                 .fix(Fix::Install(t.provider))
             }
@@ -418,7 +418,7 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
             Section::Tools,
             f.what,
             missing_status(may, true),
-            format!("{} missing: install {}", f.path, f.provider),
+            format!("{} missing: {}", f.path, f.provider),
         )
         .fix(Fix::Install(f.provider))
     });
@@ -517,7 +517,7 @@ fn rust_checks(may: bool) -> Vec<Check> {
             Section::Rust,
             "libclang",
             missing_status(may, true),
-            format!("for bindgen: install {}", Provider::Apt("libclang-dev")),
+            format!("for bindgen: {}", Provider::Apt("libclang-dev")),
         )
         .fix(Fix::Install(Provider::Apt("libclang-dev")))
     });
@@ -552,11 +552,7 @@ fn tree_checks(home: &Home, kernel: &str, may: bool) -> Vec<Check> {
             Section::KernelTree,
             package,
             missing_status(may, true),
-            format!(
-                "{} missing: install {}",
-                tar.display(),
-                Provider::Apt(package)
-            ),
+            format!("{} missing: {}", tar.display(), Provider::Apt(package)),
         )
         .fix(Fix::Install(Provider::Apt(package)))
     });
