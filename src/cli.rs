@@ -61,6 +61,13 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// List the cache (kernels, images, runs, worktrees, repos) with sizes
     /// and ages, and prune it; never removes what a running daxkit holds.
+    ///
+    /// Without a pruning flag it only lists. Pruning removes kept kernels,
+    /// images and run folders; worktrees (with their build dirs) and
+    /// imported repos only with --worktrees / --repos, as they take a cold
+    /// build or a new import to get back. Age is the time since last use.
+    /// What a running daxkit holds is kept: a build dir under build, a
+    /// kernel, run folder or image a daxkit is using.
     Gc(gc::GcArgs),
     /// Print the path of each host tool, installing a missing one the way
     /// daxkit does (for tests that run a tool themselves).
