@@ -262,31 +262,54 @@ pub fn render_json(home: &Path, checks: &[Check]) -> String {
     .to_string()
 }
 
-/// The `make rustavailable` line, from what was asked: `None` when there
-/// is no checked-out tree to ask.
+/// What a checked-out tree said about Rust on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub tree: toolchain::TreeRust,
+    pub host: toolchain::HostRust,
+    /// `make rustavailable`'s words when it failed.
+    pub unavailable: Option<String>,
+}
+
+/// The `make rustavailable` line: `None` when there is no checked-out
+/// tree to ask, `Err` when asking failed.
 pub fn tree_rust_check(
     kernel: &str,
-    asked: Option<(Fit, Option<String>)>,
+    asked: Option<Result<Asked, String>>,
     may_install: bool,
 ) -> Check {
     let what = "make rustavailable";
-    let Some((fit, unavailable)) = asked else {
-        return Check::new(
-            Section::KernelTree,
-            what,
-            Status::Info,
-            format!("not asked: no {kernel} tree checked out in the home (`daxkit config` checks it out, then run doctor again)"),
-        );
+    let asked = match asked {
+        None => {
+            return Check::new(
+                Section::KernelTree,
+                what,
+                Status::Info,
+                format!("not asked: no {kernel} tree checked out in the home (`daxkit config --kernel {kernel}` checks it out, then run doctor again)"),
+            )
+        }
+        Some(Err(e)) => {
+            return Check::new(Section::KernelTree, what, Status::Warn, format!("could not ask: {e}"))
+        }
+        Some(Ok(a)) => a,
     };
-    if let Fit::Unfit(why) = fit {
+    if let Fit::Unfit(why) = toolchain::fit(&asked.tree, &asked.host) {
         return Check::new(Section::KernelTree, what, Status::Missing, why);
     }
-    let Some(out) = unavailable else {
+    let Some(out) = asked.unavailable else {
+        let (maj, min) = asked.tree.kernel;
+        let show = |v: Option<toolchain::Version>| v.map_or("?".to_owned(), |v| v.to_string());
         return Check::new(
             Section::KernelTree,
             what,
             Status::Ok,
-            "Rust is available for this tree",
+            format!(
+                "Rust is available for Linux {maj}.{min} (rustc {}, minimum {}; bindgen {}, minimum {})",
+                show(asked.host.rustc),
+                show(asked.tree.rustc),
+                show(asked.host.bindgen),
+                show(asked.tree.bindgen)
+            ),
         );
     };
     let pieces = toolchain::missing_pieces(&out);
@@ -576,22 +599,28 @@ fn tree_checks(home: &Home, kernel: &str, may: bool) -> Vec<Check> {
         ),
     });
     let src = home.worktree(&id);
-    let asked = if src.join("Makefile").is_file() && exec::find_tool("make").is_some() {
-        ask_tree(&src)
-    } else {
+    let asked = if !src.join("Makefile").is_file() {
         None
+    } else if exec::find_tool("make").is_none() {
+        Some(Err("no make".to_owned()))
+    } else {
+        Some(ask_tree(&src))
     };
     out.push(tree_rust_check(kernel, asked, may));
     out
 }
 
-/// `toolchain::fit` and `make rustavailable` for the tree at `src`,
-/// with a throwaway O= dir (the cache's build dirs stay untouched).
-fn ask_tree(src: &Path) -> Option<(Fit, Option<String>)> {
-    let fit = toolchain::check_fit(src).ok()?;
+/// The tree's Rust minimums and `make rustavailable` for the tree at
+/// `src`, with a throwaway O= dir (the cache's build dirs stay untouched).
+fn ask_tree(src: &Path) -> Result<Asked, String> {
+    let tree = toolchain::tree_rust(src).map_err(|e| format!("{e:#}"))?;
     let scratch = Scratch::new("rustavailable");
-    let out = toolchain::rustavailable(src, &scratch.0).ok()?;
-    Some((fit, out))
+    let unavailable = toolchain::rustavailable(src, &scratch.0).map_err(|e| format!("{e:#}"))?;
+    Ok(Asked {
+        tree,
+        host: toolchain::host_rust(),
+        unavailable,
+    })
 }
 
 /// A throwaway directory outside the home, removed on drop.
@@ -905,43 +934,62 @@ mod tests {
         assert_eq!(j["checks"][0]["section"], "qemu");
     }
 
+    fn asked(kernel: (u32, u32), unavailable: Option<&str>) -> Option<Result<Asked, String>> {
+        let v = toolchain::Version::find;
+        let (rustc, bindgen) = if kernel < (6, 11) {
+            (v("1.62.0"), v("0.56.0"))
+        } else {
+            (v("1.78.0"), v("0.65.1"))
+        };
+        Some(Ok(Asked {
+            tree: toolchain::TreeRust {
+                kernel,
+                rustc,
+                bindgen,
+            },
+            host: toolchain::HostRust {
+                rustc: v("1.95.0"),
+                bindgen: v("0.73.2"),
+            },
+            unavailable: unavailable.map(str::to_owned),
+        }))
+    }
+
     #[test]
     fn rustavailable_line() {
         let none = tree_rust_check("6.12", None, true);
         assert_eq!(none.status, Status::Info);
         assert!(none.detail.contains("no 6.12 tree"), "{}", none.detail);
+        let err = tree_rust_check("6.12", Some(Err("no make".into())), true);
+        assert_eq!(err.status, Status::Warn);
+        assert_eq!(err.detail, "could not ask: no make");
 
-        let ok = tree_rust_check("6.12", Some((Fit::Fits, None)), false);
+        let ok = tree_rust_check("6.12", asked((6, 12), None), false);
         assert_eq!(ok.status, Status::Ok);
-
-        let unfit = tree_rust_check(
-            "6.1",
-            Some((
-                Fit::Unfit("Linux 6.1 builds Rust only with rustc 1.62.x".into()),
-                None,
-            )),
-            true,
+        assert_eq!(
+            ok.detail,
+            "Rust is available for Linux 6.12 (rustc 1.95.0, minimum 1.78.0; bindgen 0.73.2, minimum 0.65.1)"
         );
+
+        // 6.1 pins rustc 1.62: newer does not fit, whatever the script says.
+        let unfit = tree_rust_check("6.1", asked((6, 1), None), true);
         assert_eq!(unfit.status, Status::Missing);
+        assert!(unfit.detail.contains("rustc 1.62.x"), "{}", unfit.detail);
         assert!(unfit.fix.is_none());
 
         let bindgen = "***\n*** Rust bindings generator 'bindgen' could not be found.\n***\n";
-        let b = tree_rust_check("6.12", Some((Fit::Fits, Some(bindgen.into()))), true);
+        let b = tree_rust_check("6.12", asked((6, 12), Some(bindgen)), true);
         assert_eq!(b.status, Status::OnDemand);
         assert_eq!(b.fix, Some(Fix::Rust(Piece::Bindgen)));
         assert!(b.detail.contains("bindgen-cli"), "{}", b.detail);
-        let b = tree_rust_check("6.12", Some((Fit::Fits, Some(bindgen.into()))), false);
+        let b = tree_rust_check("6.12", asked((6, 12), Some(bindgen)), false);
         assert_eq!(b.status, Status::Missing);
 
         let rustc = "*** Rust compiler 'rustc' could not be found.\n";
-        let r = tree_rust_check("6.12", Some((Fit::Fits, Some(rustc.into()))), true);
+        let r = tree_rust_check("6.12", asked((6, 12), Some(rustc)), true);
         assert_eq!(r.status, Status::Missing, "daxkit does not install rustc");
 
-        let odd = tree_rust_check(
-            "6.12",
-            Some((Fit::Fits, Some("make: *** odd\n".into()))),
-            true,
-        );
+        let odd = tree_rust_check("6.12", asked((6, 12), Some("make: *** odd\n")), true);
         assert_eq!(odd.status, Status::Missing);
         assert!(odd.detail.contains("make: *** odd"));
     }
