@@ -245,8 +245,9 @@ pub fn build(
         .trim()
         .is_empty();
     if !dirty && opts.target.is_none() && kept.join("bzImage").is_file() {
-        // Used now: `daxkit gc --max-size` evicts the least recently used.
-        crate::gc::touch(&kept);
+        // In use by this daxkit (its boots come next), and used now for
+        // `daxkit gc --max-size`'s least-recently-used order.
+        crate::gc::hold(&kept);
         ui::note(format!(
             "kernel for {} already built: {}",
             crate::tree::short(&applied.head),
@@ -362,6 +363,7 @@ pub fn build(
     std::fs::write(tmp.join("commit"), format!("{}\n", applied.head))?;
     std::fs::remove_dir_all(&kept).ok();
     std::fs::rename(&tmp, &kept)?;
+    crate::gc::hold(&kept);
     let bzimage = kept.join("bzImage");
     ui::note(format!(
         "built in {:.1}s ({steps} kbuild steps)",

@@ -9,11 +9,12 @@
 //! a real run removes unless another daxkit starts meanwhile.
 //!
 //! In-use locks: a build holds `work/<id>/build/.daxkit-build.lock`
-//! (build.rs); a daxkit that boots a kept kernel, writes a run folder or
-//! copies an image holds a shared lock ([`hold`]) on it until it exits.
+//! (build.rs); a daxkit that builds or boots a kept kernel, writes a run
+//! folder or copies an image holds a shared lock ([`hold`]) on it until
+//! it exits.
 //! Not covered: a worktree while `apply`/`config` runs (no lock; hence
-//! worktrees only with `--worktrees`), and a kept kernel between `build`
-//! and its first boot.
+//! worktrees only with `--worktrees`), and a kept kernel between a
+//! `daxkit build` and a later, separate `daxkit run` of it.
 
 use crate::home::Home;
 use anyhow::{bail, Context, Result};
