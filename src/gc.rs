@@ -768,6 +768,42 @@ mod tests {
         drop(build);
     }
 
+    /// Removing a worktree unregisters it from its repo.
+    #[test]
+    fn removed_worktree_can_be_added_again() {
+        let git = crate::exec::test_tool("git");
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        let repo = r.join("repos/t.git");
+        let wt = r.join("work/t/src");
+        let git_out = |args: &[&str]| {
+            let o = std::process::Command::new(&git)
+                .arg(format!("--git-dir={}", repo.display()))
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "git {args:?}: {err}");
+            String::from_utf8_lossy(&o.stdout).trim().to_owned()
+        };
+        std::fs::create_dir_all(&repo).unwrap();
+        git_out(&["init", "--bare", "-q"]);
+        // A commit of the empty tree.
+        let empty = git_out(&["hash-object", "-t", "tree", "-w", "--stdin"]);
+        let commit = git_out(&["commit-tree", "-m", "x", &empty]);
+        let wt_s = wt.display().to_string();
+        git_out(&["worktree", "add", "--detach", "-q", &wt_s, &commit]);
+        let e = scan(r).into_iter().find(|e| e.rel == "work/t").unwrap();
+        assert_eq!(e.kind, Kind::Worktree);
+        assert!(remove(&e).unwrap());
+        assert!(!r.join("work/t").exists());
+        let listed = git_out(&["worktree", "list"]);
+        assert!(!listed.contains(&wt_s), "still registered:\n{listed}");
+        git_out(&["worktree", "add", "--detach", "-q", &wt_s, &commit]);
+        assert!(wt.join(".git").exists());
+    }
+
     #[test]
     fn hold_marks_in_use_and_touch_renews() {
         let d = fixture();
