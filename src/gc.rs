@@ -770,7 +770,7 @@ mod tests {
 
     /// Removing a worktree unregisters it from its repo.
     #[test]
-    fn removed_worktree_can_be_added_again() {
+    fn removed_worktree_is_unregistered() {
         let git = crate::exec::test_tool("git");
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
