@@ -408,7 +408,12 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
         let section = Section::of(t.need);
         let what = t.name.to_owned();
         let c = match exec::find_tool(t.name) {
-            Some(p) => Check::new(section, what, Status::Ok, p.display().to_string()),
+            Some(p) => Check::new(
+                section,
+                what,
+                Status::Ok,
+                format!("{}  ({})", p.display(), t.provider.package()),
+            ),
             None => {
                 let status = if t.need.for_reproduce() {
                     missing_status(may, true)
@@ -435,7 +440,12 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
     }
     let f = exec::LIBELF_HEADERS;
     checks.push(if Path::new(f.path).exists() {
-        Check::new(Section::Tools, f.what, Status::Ok, f.path)
+        Check::new(
+            Section::Tools,
+            f.what,
+            Status::Ok,
+            format!("{}  ({})", f.path, f.provider.package()),
+        )
     } else {
         Check::new(
             Section::Tools,

@@ -329,6 +329,16 @@ pub enum Provider {
     Cargo(&'static str),
 }
 
+impl Provider {
+    /// The package alone: `xz-utils`, `crate bindgen-cli`.
+    pub fn package(&self) -> String {
+        match self {
+            Provider::Apt(p) => (*p).to_owned(),
+            Provider::Cargo(c) => format!("crate {c}"),
+        }
+    }
+}
+
 impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
