@@ -151,6 +151,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(p) => Home::at(p)?,
         None => Home::from_env()?,
     };
+    crate::assets::init(&home)?;
     match cli.command {
         Command::Kernel(KernelCmd::Fetch { version }) => {
             let base = fetch::fetch(&home, &version)?;

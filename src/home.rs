@@ -1,24 +1,30 @@
 //! The cache directory: where daxkit keeps kernel repositories, worktrees,
-//! build directories, images and runs. `$DAXKIT_HOME`, else `./.daxkit`.
+//! build directories, kept kernels, images and runs.
+//!
+//! Which one: `--home`/`$DAXKIT_HOME`; else `./.daxkit` when the current
+//! folder has one (a checkout used before this default existed keeps its
+//! cache); else `$XDG_CACHE_HOME/daxkit`, i.e. `~/.cache/daxkit`.
 //!
 //! Layout (the on-disk contract; see ARCHITECTURE.md):
 //! ```text
-//! repos/<id>.git      bare repos: imported tarballs, or alternates onto a user tree
-//! work/<id>/src       daxkit-owned worktree of repos/<id>.git
-//! work/<id>/build     O= build dir for that worktree (incremental, locked while in use)
-//! work/<id>/config-scratch  where a config is made and verified first
-//! kernels/<stamp>     kept kernels by config stamp: bzImage, config, build.log, commit
-//! images/             initramfs images, keyed by content
-//! runs/<stamp>-<what> one folder per run: config, build log, console, results
-//! accel-probe.json    the KVM probe's verdict for this host boot and QEMU
+//! repos/<id>.git          bare repos: imported tarballs, or alternates onto a user tree
+//! repos/.import-<id>      scratch of an import in progress
+//! work/<id>/src           daxkit-owned worktree of repos/<id>.git
+//! work/<id>/build         O= build dir for that worktree (incremental, locked while in use)
+//! work/<id>/config-scratch  where `config` tries a .config before it replaces build/.config
+//! kernels/<stamp>         kept kernels by (commit, config): bzImage, config, build log
+//! images/                 initramfs images keyed by content, harness-build.log
+//! assets/<key>            the shipped files an installed daxkit unpacks (src/assets.rs)
+//! runs/<stamp>-<what>     one folder per run: config, build log, console, results
+//! accel-probe.json        the cached KVM probe verdict for this host
 //! ```
 //!
 //! `daxkit gc` prunes kernels, images and runs (worktrees and repos only
 //! when asked); a kernel dir, run folder or image in use by a running
 //! daxkit is locked (`gc::hold`), a build dir by its build lock.
 
-use anyhow::{Context, Result};
-use std::path::PathBuf;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Home {
@@ -27,13 +33,18 @@ pub struct Home {
 
 impl Home {
     pub fn from_env() -> Result<Home> {
-        let root = match std::env::var_os("DAXKIT_HOME") {
-            Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => std::env::current_dir()
-                .context("reading the current directory")?
-                .join(".daxkit"),
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
         };
-        Home::at(root)
+        Home::at(default_root(
+            &cwd,
+            var("DAXKIT_HOME"),
+            var("XDG_CACHE_HOME"),
+            var("HOME"),
+        )?)
     }
 
     pub fn at(root: impl Into<PathBuf>) -> Result<Home> {
@@ -88,6 +99,30 @@ impl Home {
     }
 }
 
+/// The home daxkit uses when `--home` is not given (module docs).
+/// XDG says a relative `XDG_CACHE_HOME` is invalid and to be ignored.
+pub fn default_root(
+    cwd: &Path,
+    daxkit_home: Option<PathBuf>,
+    xdg_cache: Option<PathBuf>,
+    home: Option<PathBuf>,
+) -> Result<PathBuf> {
+    if let Some(p) = daxkit_home {
+        return Ok(p);
+    }
+    let local = cwd.join(".daxkit");
+    if local.is_dir() {
+        return Ok(local);
+    }
+    if let Some(x) = xdg_cache.filter(|p| p.is_absolute()) {
+        return Ok(x.join("daxkit"));
+    }
+    match home {
+        Some(h) => Ok(h.join(".cache").join("daxkit")),
+        None => bail!("no cache directory: HOME is not set; pass --home DIR or set DAXKIT_HOME"),
+    }
+}
+
 /// `YYYYmmddTHHMMSSZ` without pulling in a date crate.
 pub fn utc_stamp() -> String {
     let secs = std::time::SystemTime::now()
@@ -121,6 +156,25 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_root_order() {
+        let cwd = tempfile::tempdir().unwrap();
+        let p = |s: &str| Some(PathBuf::from(s));
+        let root = |d, x, h| default_root(cwd.path(), d, x, h).unwrap();
+        // XDG, then ~/.cache; a relative XDG_CACHE_HOME is ignored.
+        assert_eq!(root(None, p("/x"), p("/h")), PathBuf::from("/x/daxkit"));
+        assert_eq!(root(None, None, p("/h")), PathBuf::from("/h/.cache/daxkit"));
+        assert_eq!(
+            root(None, p("rel"), p("/h")),
+            PathBuf::from("/h/.cache/daxkit")
+        );
+        assert!(default_root(cwd.path(), None, None, None).is_err());
+        // A checkout's existing .daxkit wins over XDG; DAXKIT_HOME over all.
+        std::fs::create_dir(cwd.path().join(".daxkit")).unwrap();
+        assert_eq!(root(None, p("/x"), p("/h")), cwd.path().join(".daxkit"));
+        assert_eq!(root(p("/d"), p("/x"), p("/h")), PathBuf::from("/d"));
+    }
 
     #[test]
     fn civil_dates() {

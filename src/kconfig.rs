@@ -24,16 +24,10 @@ use std::sync::LazyLock;
 /// The default fragments, in merge order (later wins).
 pub const DEFAULT_FRAGMENTS: &[&str] = &["base", "dax", "probes", "rust"];
 
-/// `kernel-config/` of this checkout (or of the daxkit source tree).
-/// Absolute, since a bisect step runs from inside the kernel worktree.
-pub fn config_dir() -> PathBuf {
-    let local = PathBuf::from("kernel-config");
-    if local.join("base.config").is_file() {
-        if let Ok(abs) = local.canonicalize() {
-            return abs;
-        }
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel-config")
+/// The shipped `kernel-config/` (src/assets.rs): absolute, and the same
+/// whatever folder daxkit runs in (a bisect step runs inside the worktree).
+pub fn config_dir() -> Result<PathBuf> {
+    crate::assets::path("kernel-config")
 }
 
 /// The fragments `--profile` adds after the defaults.
@@ -47,7 +41,7 @@ pub fn profile_fragments(p: Profile) -> &'static [&'static str] {
 /// Defaults (and the profile's), then the series' own fragments, then
 /// `--fragment`s.
 pub fn fragments(a: &ConfigArgs, series: Option<&Series>) -> Result<Vec<PathBuf>> {
-    let dir = config_dir();
+    let dir = config_dir()?;
     let mut v: Vec<PathBuf> = DEFAULT_FRAGMENTS
         .iter()
         .filter(|f| !(a.no_rust && **f == "rust"))
@@ -222,6 +216,8 @@ fn configure_with(
         build.display(),
         frags.len()
     ));
+    let names: Vec<String> = frags.iter().map(|f| f.display().to_string()).collect();
+    ui::note(format!("fragments, in merge order: {}", names.join(" ")));
     crate::exec::require_tools(crate::exec::Need::Build)?;
     // Make and check the config in a scratch dir; only a verified config
     // reaches the build dir, so a bad fragment never costs a rebuild.
@@ -308,7 +304,7 @@ fn rust_fit(applied: &Applied, frags: &[PathBuf]) -> Result<Vec<PathBuf>> {
     };
     // The defaults come first (see `fragments`); the same file given again
     // with --fragment is an explicit request.
-    let default = config_dir().join("rust.config").canonicalize().ok();
+    let default = config_dir()?.join("rust.config").canonicalize().ok();
     let default_at = frags.iter().position(|f| default.as_ref() == Some(f));
     for (i, f) in frags.iter().enumerate() {
         if Some(i) == default_at {

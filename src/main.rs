@@ -5,6 +5,7 @@
 //! subcommand lives in the module named after it.
 
 mod apply;
+mod assets;
 mod bisect;
 mod build;
 mod check_series;

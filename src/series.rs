@@ -111,7 +111,7 @@ fn locate(spec: &str) -> Result<PathBuf> {
     if direct.exists() {
         return Ok(direct);
     }
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
+    let shipped = crate::assets::path("patches")?;
     for root in [PathBuf::from("patches"), shipped.clone()] {
         let p = root.join(spec);
         if p.is_dir() {

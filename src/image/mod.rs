@@ -5,9 +5,9 @@
 //! into the cached image: [`run_initrd`] appends a tiny second cpio archive
 //! holding it, which the kernel unpacks on top.
 //!
-//! The workspace root is `env!("CARGO_MANIFEST_DIR")` at compile time: the
-//! harness is built from the sources daxkit was built from. Right for a dev
-//! tool run from its checkout; an installed daxkit would ship the harness.
+//! The harness is built from the sources daxkit was built from: its
+//! checkout's workspace, or for an installed daxkit the standalone harness
+//! workspace it embeds (src/assets.rs), built into that copy's `target/`.
 
 pub mod cpio;
 pub mod elf;
@@ -30,7 +30,7 @@ pub struct ImageArgs {
     /// Add busybox and a shell init (/shell-init) for `daxkit shell`.
     #[arg(long)]
     pub debug_shell: bool,
-    /// Manifest to build from (default: vm-images/initramfs.yaml of this checkout).
+    /// Manifest to build from (default: the shipped vm-images/initramfs.yaml).
     #[arg(long, value_name = "YAML")]
     pub manifest: Option<PathBuf>,
     /// Build the harness with its test hooks (fault injection for
@@ -49,12 +49,8 @@ pub struct Image {
     pub cached: bool,
 }
 
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn default_manifest() -> PathBuf {
-    workspace_root().join("vm-images/initramfs.yaml")
+pub fn default_manifest() -> Result<PathBuf> {
+    crate::assets::path("vm-images/initramfs.yaml")
 }
 
 pub fn cmd(home: &Home, a: &ImageArgs) -> Result<i32> {
@@ -65,7 +61,10 @@ pub fn cmd(home: &Home, a: &ImageArgs) -> Result<i32> {
 
 /// Builds the harness and the image, or finds it in the cache.
 pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
-    let manifest_path = a.manifest.clone().unwrap_or_else(default_manifest);
+    let manifest_path = match &a.manifest {
+        Some(m) => m.clone(),
+        None => default_manifest()?,
+    };
     let m = manifest::Manifest::load(&manifest_path)?;
     std::fs::create_dir_all(home.images())?;
     let log = home.images().join("harness-build.log");
@@ -183,11 +182,17 @@ pub fn build_harness_with(log: &Path, test_hooks: bool) -> Result<PathBuf> {
         "Building the guest harness (static, musl)"
     });
     crate::exec::require_rustup("target", GUEST_TARGET)?;
-    let root = workspace_root();
+    let assets = crate::assets::get()?;
+    let root = assets.harness_workspace();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    // An installed daxkit's harness copy has a target dir of its own; a
+    // checkout shares the developer's (and honours CARGO_TARGET_DIR).
+    let mut target_dir = match assets.source {
+        crate::assets::Source::Checkout => std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target")),
+        crate::assets::Source::Embedded => root.join("target"),
+    };
     let mut cmd = Cmd::new(cargo).args([
         "build",
         "-p",
@@ -198,11 +203,11 @@ pub fn build_harness_with(log: &Path, test_hooks: bool) -> Result<PathBuf> {
     ]);
     if test_hooks {
         target_dir = target_dir.join("test-hooks");
-        cmd = cmd
-            .args(["--features", "test-hooks", "--target-dir"])
-            .arg(&target_dir);
+        cmd = cmd.args(["--features", "test-hooks"]);
     }
-    cmd.cwd(&root)
+    cmd.arg("--target-dir")
+        .arg(&target_dir)
+        .cwd(root)
         .run_logged(log, |_| {})
         .context("building the guest harness")?;
     Ok(target_dir.join(GUEST_TARGET).join("release/daxkit-harness"))
@@ -245,7 +250,7 @@ mod tests {
     use crate::exec::Cmd;
 
     fn archive() -> cpio::Archive {
-        let path = default_manifest();
+        let path = default_manifest().unwrap();
         let m = manifest::Manifest::load(&path).unwrap();
         crate::exec::test_lock(|| require_programs(&m, false)).unwrap();
         crate::exec::test_tool("cpio");

@@ -201,21 +201,14 @@ impl KnownIssues {
         }
     }
 
-    /// `patches/known-issues.yaml` of this checkout, else of the daxkit
-    /// source tree (like `kernel-config/`).
-    pub fn default_path() -> PathBuf {
-        let local = Path::new("patches").join(FILE_NAME);
-        if local.is_file() {
-            return local.canonicalize().unwrap_or(local);
-        }
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("patches")
-            .join(FILE_NAME)
+    /// The shipped `patches/known-issues.yaml` (src/assets.rs).
+    pub fn default_path() -> Result<PathBuf> {
+        Ok(crate::assets::path("patches")?.join(FILE_NAME))
     }
 
     /// The default list; no file there is an empty list.
     pub fn load_default() -> Result<KnownIssues> {
-        let p = KnownIssues::default_path();
+        let p = KnownIssues::default_path()?;
         if !p.exists() {
             return Ok(KnownIssues::default());
         }

@@ -6,12 +6,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-/// The cache e2e tests use: `$DAXKIT_HOME`, else the checkout's `.daxkit`
-/// (so a developer's and CI's earlier builds are reused incrementally).
+/// The cache e2e tests use: the one `daxkit` itself picks when started in
+/// the checkout (src/home.rs: `$DAXKIT_HOME`, the checkout's `.daxkit` if
+/// there is one, else `$XDG_CACHE_HOME/daxkit` or `~/.cache/daxkit`), so the
+/// kernels the README's main job built are reused, not rebuilt.
 pub fn home() -> PathBuf {
-    std::env::var_os("DAXKIT_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".daxkit"))
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(h) = var("DAXKIT_HOME") {
+        return h;
+    }
+    let local = repo_root().join(".daxkit");
+    if local.is_dir() {
+        return local;
+    }
+    match var("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
+        Some(x) => x.join("daxkit"),
+        None => var("HOME").expect("HOME is set").join(".cache/daxkit"),
+    }
 }
 
 pub fn repo_root() -> &'static Path {

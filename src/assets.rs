@@ -1,0 +1,189 @@
+//! The files daxkit ships: `patches/` (series, known issues),
+//! `kernel-config/` (fragments), `vm-images/` (the initramfs manifest) and
+//! the guest harness's source.
+//!
+//! Run from its source checkout (`cargo run`, `cargo test`,
+//! `target/*/daxkit`), daxkit reads them there, so an edit to a patch or a
+//! fragment takes effect at once. Installed (`cargo install`), it unpacks
+//! the copy build.rs embedded into `<home>/assets/<key>/`, keyed by the
+//! archive's hash, so every installed version reads exactly what it was
+//! built with and no path of the build machine is needed.
+
+use crate::home::Home;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/assets.tar"));
+/// First 16 hex digits of the archive's SHA-256 (build.rs).
+pub const KEY: &str = env!("DAXKIT_ASSETS_KEY");
+
+static ROOT: OnceLock<Assets> = OnceLock::new();
+
+/// Where the shipped files are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assets {
+    pub root: PathBuf,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The source checkout this binary was built from.
+    Checkout,
+    /// The archive embedded at build time, unpacked into the cache.
+    Embedded,
+}
+
+impl Assets {
+    /// The harness's Cargo workspace: the checkout's own workspace, or the
+    /// standalone one build.rs wrote into the archive.
+    pub fn harness_workspace(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Resolves the assets once per process, unpacking them into `home` when
+/// daxkit does not run from its checkout. Called by the CLI right after the
+/// home is known; [`get`] falls back to the default home otherwise.
+pub fn init(home: &Home) -> Result<&'static Assets> {
+    if let Some(a) = ROOT.get() {
+        return Ok(a);
+    }
+    let a = resolve(home)?;
+    Ok(ROOT.get_or_init(|| a))
+}
+
+/// The resolved assets ([`init`] with the default home if nobody did).
+pub fn get() -> Result<&'static Assets> {
+    match ROOT.get() {
+        Some(a) => Ok(a),
+        None => init(&Home::from_env()?),
+    }
+}
+
+/// `<assets>/<rel>`, e.g. `path("kernel-config")`.
+pub fn path(rel: &str) -> Result<PathBuf> {
+    Ok(get()?.root.join(rel))
+}
+
+fn resolve(home: &Home) -> Result<Assets> {
+    if let Some(root) = checkout() {
+        return Ok(Assets {
+            root,
+            source: Source::Checkout,
+        });
+    }
+    let root = unpack(&home.root.join("assets"), ARCHIVE, KEY)?;
+    Ok(Assets {
+        root,
+        source: Source::Embedded,
+    })
+}
+
+/// The checkout this binary was built from, when the running executable
+/// lies in that build's target folder (build.rs records it) and the
+/// checkout still has its `patches/`. A `cargo install`ed copy lies
+/// elsewhere, so it always reads what it embedded.
+fn checkout() -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built_in = Path::new(env!("DAXKIT_BUILD_PROFILE_DIR"))
+        .canonicalize()
+        .ok()?;
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    (exe.starts_with(&built_in) && src.join("patches").is_dir()).then(|| src.to_path_buf())
+}
+
+/// Unpacks `archive` into `<dir>/<key>` unless it is there already.
+/// Unpacks beside it and renames, so concurrent daxkit processes and an
+/// interrupted unpack never leave a half-written folder under the key.
+fn unpack(dir: &Path, archive: &[u8], key: &str) -> Result<PathBuf> {
+    let dest = dir.join(key);
+    if dest.join(".complete").is_file() {
+        return Ok(dest);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Copies are renamed in whole, with their `.complete`: a folder without
+    // it was not made by daxkit's unpack, and is replaced.
+    if dest.exists() {
+        std::fs::remove_dir_all(&dest)
+            .with_context(|| format!("removing the incomplete {}", dest.display()))?;
+    }
+    let tmp = dir.join(format!(".{key}.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    tar::Archive::new(archive)
+        .unpack(&tmp)
+        .with_context(|| format!("unpacking daxkit's shipped files into {}", tmp.display()))?;
+    std::fs::write(tmp.join(".complete"), key)?;
+    match std::fs::rename(&tmp, &dest) {
+        Ok(()) => Ok(dest),
+        // Another daxkit won the race: its copy is identical.
+        Err(_) if dest.join(".complete").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(dest)
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unit tests run from the checkout, so they read it.
+    #[test]
+    fn tests_read_the_checkout() {
+        let a = get().unwrap();
+        assert_eq!(a.source, Source::Checkout);
+        assert!(a.root.join("kernel-config/base.config").is_file());
+    }
+
+    /// The embedded copy holds every shipped file, byte for byte, and a
+    /// harness workspace that Cargo can read.
+    #[test]
+    fn embedded_archive_matches_the_checkout() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = unpack(dir.path(), ARCHIVE, KEY).unwrap();
+        assert_eq!(root, dir.path().join(KEY));
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for rel in [
+            "patches/dax-pmd/series.yaml",
+            "patches/known-issues.yaml",
+            "kernel-config/base.config",
+            "vm-images/initramfs.yaml",
+            "harness/src/judge.rs",
+            "harness/Cargo.toml",
+            "Cargo.lock",
+        ] {
+            assert_eq!(
+                std::fs::read(root.join(rel)).unwrap(),
+                std::fs::read(checkout.join(rel)).unwrap(),
+                "{rel}"
+            );
+        }
+        let ws = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(ws.contains("members = [\"harness\"]"), "{ws}");
+        assert!(ws.contains("[workspace.package]"), "{ws}");
+        // Build output is never packed.
+        assert!(!root.join("target").exists());
+        // A second call finds the complete copy and leaves it alone.
+        std::fs::write(root.join("marker"), "x").unwrap();
+        assert_eq!(unpack(dir.path(), ARCHIVE, KEY).unwrap(), root);
+        assert!(root.join("marker").exists());
+    }
+
+    /// A half-unpacked folder (no `.complete`) is never used.
+    #[test]
+    fn incomplete_copy_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(KEY);
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("junk"), "x").unwrap();
+        let root = unpack(dir.path(), ARCHIVE, KEY).unwrap();
+        assert!(root.join(".complete").is_file());
+        assert!(!root.join("junk").exists());
+        assert!(root.join("kernel-config/base.config").is_file());
+    }
+}
