@@ -63,7 +63,7 @@ pub enum Command {
     /// and ages, and prune it; never removes what a running daxkit holds.
     ///
     /// Without a pruning flag it only lists. Pruning removes kept kernels,
-    /// images and run folders; worktrees (with their build dirs) and
+    /// images, run folders and the assets other daxkit versions unpacked; worktrees (with their build dirs) and
     /// imported repos only with --worktrees / --repos, as they take a cold
     /// build or a new import to get back. Age is the time since last use.
     /// What a running daxkit holds is kept: a build dir under build, a

@@ -1,7 +1,7 @@
 //! `daxkit gc`: what the cache holds, and pruning it.
 //!
-//! [`scan`] lists the cache's entries (kernels, images, runs, worktrees with
-//! their build dirs, repos) with their disk usage, the time they were last
+//! [`scan`] lists the cache's entries (kernels, images, runs, unpacked
+//! assets, worktrees with their build dirs, repos) with their disk usage, the time they were last
 //! used (the newest mtime inside; kept kernels and images are touched when
 //! reused), and whether a running daxkit holds them. [`plan`] is a pure
 //! function from those entries and the flags to what goes; [`remove`] takes
@@ -33,7 +33,7 @@ pub struct GcArgs {
     /// Remove entries unused for longer than this (e.g. 14d, 12h, 2w).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub older_than: Option<Duration>,
-    /// Remove the least recently used kernels, images and runs until the
+    /// Remove the least recently used kernels, images, runs and old assets until the
     /// whole cache is under this size (e.g. 20G, 500M).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<u64>,
@@ -55,6 +55,9 @@ pub enum Kind {
     Kernel,
     Image,
     Run,
+    /// `assets/<key>`: the shipped files (and harness build) another
+    /// installed daxkit version unpacked; the running version's is in use.
+    Assets,
     Worktree,
     Repo,
     /// Logs, the KVM verdict, leftovers: listed, never removed.
@@ -67,6 +70,7 @@ impl Kind {
             Kind::Kernel => "kernel",
             Kind::Image => "image",
             Kind::Run => "run",
+            Kind::Assets => "assets",
             Kind::Worktree => "worktree",
             Kind::Repo => "repo",
             Kind::Other => "other",
@@ -125,7 +129,7 @@ pub fn touch(path: &Path) {
 fn lock_files(e: &Entry) -> Vec<PathBuf> {
     match e.kind {
         Kind::Image => vec![e.path.clone()],
-        Kind::Kernel | Kind::Run => vec![e.path.join(IN_USE)],
+        Kind::Kernel | Kind::Run | Kind::Assets => vec![e.path.join(IN_USE)],
         Kind::Worktree => vec![e.path.join("build").join(BUILD_LOCK)],
         Kind::Repo => {
             let id = repo_id(&e.path);
@@ -197,6 +201,7 @@ pub fn scan(root: &Path) -> Vec<Entry> {
                 }
             }),
             "runs" => Some(|_| Kind::Run),
+            "assets" => Some(|_| Kind::Assets),
             "work" => Some(|_| Kind::Worktree),
             "repos" => Some(|n| {
                 if n.ends_with(".git") {
@@ -231,7 +236,11 @@ pub fn scan(root: &Path) -> Vec<Entry> {
                 used,
                 in_use: false,
             };
-            e.in_use = lock(&e).is_none();
+            // This daxkit's own assets are in use by it (and unpacked again
+            // by the next run if removed, so no lock is worth taking).
+            e.in_use = lock(&e).is_none()
+                || (kind == Kind::Assets
+                    && e.path.file_name() == Some(crate::assets::KEY.as_ref()));
             out.push(e);
         }
     }
@@ -266,7 +275,7 @@ impl Policy {
 
     fn may_remove(&self, k: Kind) -> bool {
         match k {
-            Kind::Kernel | Kind::Image | Kind::Run => true,
+            Kind::Kernel | Kind::Image | Kind::Run | Kind::Assets => true,
             Kind::Worktree => self.worktrees || self.repos,
             Kind::Repo => self.repos,
             Kind::Other => false,
@@ -595,6 +604,10 @@ mod tests {
         age(&r.join("repos/debian-6.12.git"), 50);
         file(&r.join("accel-probe.json"), 1);
         age(&r.join("accel-probe.json"), 50);
+        for key in ["0000000000000000", crate::assets::KEY] {
+            file(&r.join("assets").join(key).join("Cargo.toml"), 8);
+            age(&r.join("assets").join(key), 45);
+        }
         d
     }
 
@@ -636,6 +649,7 @@ mod tests {
         assert_eq!(kind("work/debian-6.12"), Kind::Worktree);
         assert_eq!(kind("repos/debian-6.12.git"), Kind::Repo);
         assert_eq!(kind("accel-probe.json"), Kind::Other);
+        assert_eq!(kind("assets/0000000000000000"), Kind::Assets);
         assert!(
             e.windows(2).all(|w| w[0].size >= w[1].size),
             "largest first"
@@ -644,7 +658,13 @@ mod tests {
         assert!(k.size >= 256 * 1024, "{}", k.size);
         let age = SystemTime::now().duration_since(k.used).unwrap();
         assert!(age > 29 * DAY && age < 31 * DAY, "{age:?}");
-        assert!(e.iter().all(|x| !x.in_use));
+        let in_use: Vec<&str> = e
+            .iter()
+            .filter(|x| x.in_use)
+            .map(|x| x.rel.as_str())
+            .collect();
+        let own = format!("assets/{}", crate::assets::KEY);
+        assert_eq!(in_use, [own.as_str()], "only this daxkit's assets");
         let t = table(&e, SystemTime::now());
         let row = t.lines().find(|l| l.ends_with("  kernels/aaaa")).unwrap();
         assert!(
@@ -687,7 +707,8 @@ mod tests {
             set(&[
                 "kernels/aaaa",
                 "images/initramfs-1111.cpio.gz",
-                "runs/20261101T000000Z-run"
+                "runs/20261101T000000Z-run",
+                "assets/0000000000000000"
             ])
         );
         let gone = prune(d.path(), &Policy { repos: true, ..p });
@@ -704,7 +725,8 @@ mod tests {
         let entries = scan(d.path());
         let total: u64 = entries.iter().map(|e| e.size).sum();
         // Room for everything but ~400 KiB: the oldest prunable entries go
-        // (image 40d, kernel 30d), never the 50-day-old repo or worktree.
+        // (assets 45d, image 40d, kernel 30d), never the 50-day-old repo or
+        // worktree, nor this daxkit's assets.
         let max = total - 300 * 1024;
         let gone = prune(
             d.path(),
@@ -715,7 +737,11 @@ mod tests {
         );
         assert_eq!(
             gone,
-            set(&["images/initramfs-1111.cpio.gz", "kernels/aaaa"])
+            set(&[
+                "assets/0000000000000000",
+                "images/initramfs-1111.cpio.gz",
+                "kernels/aaaa"
+            ])
         );
         let left: u64 = scan(d.path()).iter().map(|e| e.size).sum();
         assert!(left <= max, "{left} > {max}");
@@ -740,7 +766,12 @@ mod tests {
         // The repo too: removing it would take the building worktree along.
         assert_eq!(
             in_use,
-            set(&["kernels/aaaa", "repos/debian-6.12.git", "work/debian-6.12"])
+            set(&[
+                "kernels/aaaa",
+                "repos/debian-6.12.git",
+                "work/debian-6.12",
+                &format!("assets/{}", crate::assets::KEY)
+            ])
         );
         let gone = prune(
             r,
@@ -752,7 +783,11 @@ mod tests {
         );
         assert_eq!(
             gone,
-            set(&["images/initramfs-1111.cpio.gz", "runs/20261101T000000Z-run"])
+            set(&[
+                "assets/0000000000000000",
+                "images/initramfs-1111.cpio.gz",
+                "runs/20261101T000000Z-run"
+            ])
         );
         assert!(r.join("work/debian-6.12/src/Makefile").exists());
         // Taken after the scan: remove() refuses too.

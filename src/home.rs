@@ -19,9 +19,10 @@
 //! accel-probe.json        the cached KVM probe verdict for this host
 //! ```
 //!
-//! `daxkit gc` prunes kernels, images and runs (worktrees and repos only
-//! when asked); a kernel dir, run folder or image in use by a running
-//! daxkit is locked (`gc::hold`), a build dir by its build lock.
+//! `daxkit gc` prunes kernels, images, runs and other daxkit versions'
+//! assets (worktrees and repos only when asked); a kernel dir, run folder
+//! or image in use by a running daxkit is locked (`gc::hold`), a build dir
+//! by its build lock.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
