@@ -100,7 +100,12 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
         .arg(src)
         .arg(format!("O={}", build.display()))
         .arg("ARCH=x86_64")
-        .arg(format!("-j{}", opts.jobs));
+        .arg(format!("-j{}", opts.jobs))
+        // A build left running by a SIGKILLed daxkit would race the next
+        // build in the same dir once the dir's lock is free. On SIGTERM
+        // make signals its jobs and sub-makes and deletes half-made
+        // targets; a compiler already running finishes its one file.
+        .die_with_daxkit(libc::SIGTERM);
     if let Some(cc) = &opts.cc {
         if cc.starts_with("ccache") {
             // Relative paths in the hash: worktrees at other paths still

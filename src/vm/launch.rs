@@ -2,8 +2,10 @@
 //! result files, the watchdog, and the [`Outcome`] of a boot.
 //!
 //! QEMU is the one child not run through `exec::Cmd`: it is long-lived and
-//! must die with daxkit on every path (Ctrl-C, error, panic), which
-//! [`QemuGuard`] guarantees by killing it on drop. Nothing here decides
+//! must die with daxkit on every path: Ctrl-C, error and panic through
+//! [`QemuGuard`]'s kill on drop, and a SIGKILL of daxkit (nothing of
+//! daxkit runs then) through the kernel's parent-death signal
+//! ([`exec::die_with_daxkit`]). Nothing here decides
 //! what the results mean; that is `summary`'s job.
 
 use super::console::Scanner;
@@ -27,7 +29,11 @@ impl QemuGuard {
         use anyhow::Context;
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
-        let child = Command::new(&cmd.program)
+        let mut c = Command::new(&cmd.program);
+        // QEMU holds gigabytes of guest memory and a CPU: SIGKILL, since a
+        // guest under TCG may take long to notice anything gentler.
+        exec::die_with_daxkit(&mut c, libc::SIGKILL);
+        let child = c
             .args(&cmd.args)
             .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -41,7 +47,9 @@ impl QemuGuard {
     /// Starts `cmd` on the terminal (for `daxkit shell`).
     pub fn spawn_interactive(cmd: &Cmd) -> anyhow::Result<QemuGuard> {
         use anyhow::Context;
-        let child = Command::new(&cmd.program)
+        let mut c = Command::new(&cmd.program);
+        exec::die_with_daxkit(&mut c, libc::SIGKILL);
+        let child = c
             .args(&cmd.args)
             .spawn()
             .with_context(|| format!("starting `{}`", cmd.display()))?;
@@ -605,6 +613,82 @@ mod tests {
                 assert!(log_tail.contains("could not load kernel"));
             }
             o => panic!("{o:?}"),
+        }
+    }
+
+    /// Alive and not a zombie.
+    fn alive(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            let state = s.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+    }
+
+    fn read_pid(p: &Path) -> Option<i32> {
+        std::fs::read_to_string(p).ok()?.trim().parse().ok()
+    }
+
+    /// With `DAXKIT_TEST_PDEATHSIG_DIR` set, plays daxkit for
+    /// [`children_die_when_daxkit_is_killed`]: starts a QEMU stand-in
+    /// through [`QemuGuard`] and a make stand-in through `Cmd`, each
+    /// writing its pid, then waits to be killed. Otherwise does nothing.
+    #[test]
+    fn pdeathsig_parent() {
+        let Some(dir) = std::env::var_os("DAXKIT_TEST_PDEATHSIG_DIR") else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let script =
+            |name: &str| format!("echo $$ > '{}'; exec sleep 60", dir.join(name).display());
+        let _qemu = QemuGuard::spawn(
+            &Cmd::new("sh").arg("-c").arg(script("qemu.pid")),
+            &dir.join("qemu.log"),
+        )
+        .unwrap();
+        let _ = Cmd::new("sh")
+            .arg("-c")
+            .arg(script("make.pid"))
+            .die_with_daxkit(libc::SIGTERM)
+            .run_logged(&dir.join("make.log"), |_| {});
+    }
+
+    /// A SIGKILL of daxkit leaves neither QEMU nor make behind: nothing of
+    /// daxkit runs then, only the kernel's parent-death signal.
+    #[test]
+    fn children_die_when_daxkit_is_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parent = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "vm::launch::tests::pdeathsig_parent",
+                "--exact",
+                "--nocapture",
+            ])
+            .env("DAXKIT_TEST_PDEATHSIG_DIR", dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let files = [dir.path().join("qemu.pid"), dir.path().join("make.pid")];
+        let start = Instant::now();
+        let pids: Vec<i32> = loop {
+            let pids: Vec<i32> = files.iter().filter_map(|f| read_pid(f)).collect();
+            if pids.len() == files.len() {
+                break pids;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "children never started"
+            );
+            std::thread::sleep(POLL);
+        };
+        assert!(pids.iter().all(|&p| alive(p)));
+        parent.kill().unwrap(); // SIGKILL
+        parent.wait().unwrap();
+        let start = Instant::now();
+        while pids.iter().any(|&p| alive(p)) && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(POLL);
+        }
+        for p in pids {
+            assert!(!alive(p), "pid {p} outlived its killed parent");
         }
     }
 
