@@ -7,6 +7,7 @@
 mod apply;
 mod bisect;
 mod build;
+mod build_steps;
 mod check_series;
 mod cli;
 mod exec;
