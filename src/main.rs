@@ -10,6 +10,7 @@ mod build;
 mod build_steps;
 mod check_series;
 mod cli;
+mod completions;
 mod exec;
 mod fetch;
 mod home;
