@@ -144,7 +144,12 @@ pub enum Profile {
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
-    ui::set_quiet(cli.quiet);
+    // `ci` runs in logs: plain lines even when a terminal is attached.
+    let mode = match cli.command {
+        Command::Ci(_) => ui::Mode::Plain,
+        _ => ui::Mode::Terminal,
+    };
+    ui::init(mode, cli.quiet);
     if without_home(&cli.command)? {
         return Ok(crate::exit::GOOD);
     }

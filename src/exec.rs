@@ -478,7 +478,7 @@ pub fn install(provider: Provider) -> Result<()> {
 }
 
 fn install_inner(provider: Provider) -> Result<()> {
-    eprintln!("==> installing {provider}");
+    crate::ui::step(format!("installing {provider}"));
     match provider {
         Provider::Apt(pkg) => {
             let apt = |args: &[&str]| {
@@ -541,7 +541,7 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
         ))
         .into());
     }
-    eprintln!("==> rustup {kind} add {name}");
+    crate::ui::step(format!("rustup {kind} add {name}"));
     Cmd::new("rustup")
         .args([kind, "add", name])
         .read()
@@ -587,7 +587,7 @@ pub fn install_interrupt_handler() {
             }
             std::process::exit(130);
         }
-        eprintln!("daxkit: interrupted, cleaning up (Ctrl-C again to force)");
+        crate::ui::interrupted();
     });
 }
 

@@ -46,7 +46,7 @@ fn main() {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("daxkit: error: {err:#}");
+            ui::error(format!("{err:#}"));
             if exec::is_interrupted(&err) {
                 exit::INTERRUPTED
             } else {

@@ -10,6 +10,7 @@
 
 use super::console::Scanner;
 use crate::exec::{self, Cmd};
+use crate::ui::{self, Milestone};
 use daxkit_harness::protocol::{Decoder, Record, Stream, StreamError};
 use std::fmt;
 use std::fs::File;
@@ -54,6 +55,10 @@ impl QemuGuard {
             .spawn()
             .with_context(|| format!("starting `{}`", cmd.display()))?;
         Ok(QemuGuard { child: Some(child) })
+    }
+
+    pub fn id(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn try_wait(&mut self) -> Option<ExitStatus> {
@@ -263,6 +268,11 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
     }
     let start = Instant::now();
     let mut qemu = QemuGuard::spawn(cmd, &files.qemu_log)?;
+    if let Some(pid) = qemu.id() {
+        ui::boot(Milestone::QemuStarted { pid });
+    }
+    let mut kernel_output = false;
+    let mut cases = 0;
     let mut console_tail = FileTail::new(&files.console);
     let mut results_tail = FileTail::new(&files.results);
     let mut scanner = Scanner::new();
@@ -278,6 +288,10 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
         // Read after try_wait: once QEMU is gone, this read sees everything.
         let flush = exited.is_some();
         for l in console_tail.lines(flush) {
+            if !kernel_output {
+                kernel_output = true;
+                ui::boot(Milestone::KernelOutput);
+            }
             scanner.push(&l);
         }
         if fatal_at.is_none() && scanner.fatal().is_some() {
@@ -288,8 +302,28 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
                 Ok(Some(rec)) => {
                     let now = Instant::now();
                     match rec {
-                        Record::Hello { .. } => timings.hello = Some(now - start),
-                        Record::Done { .. } => timings.done = Some(now - start),
+                        Record::Hello { kernel, .. } => {
+                            timings.hello = Some(now - start);
+                            ui::boot(Milestone::Hello {
+                                kernel: kernel.clone(),
+                                after: now - start,
+                            });
+                        }
+                        Record::Plan(p) => ui::boot(Milestone::Plan {
+                            cases: p.cases.len(),
+                        }),
+                        Record::Case(c) => {
+                            cases += 1;
+                            ui::boot(Milestone::Case {
+                                n: cases,
+                                name: c.name.clone(),
+                                fs: c.fs.clone(),
+                            });
+                        }
+                        Record::Done { .. } => {
+                            timings.done = Some(now - start);
+                            ui::boot(Milestone::Done { after: now - start });
+                        }
                         _ => {}
                     }
                     last_record = (now, describe(rec));
@@ -333,7 +367,7 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
             if now - start > done + wd.shutdown {
                 // The results are complete; a guest that does not power
                 // off is worth a warning, not a failed run.
-                crate::ui::warn("the guest did not power off after its done record; killed QEMU");
+                ui::warn("the guest did not power off after its done record; killed QEMU");
                 break;
             }
         } else if timings.hello.is_none() && now - start > wd.boot {
@@ -402,6 +436,10 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
             Err(err) => Outcome::ProtocolError { err, tail, partial },
         }
     };
+    ui::boot(Milestone::Ended {
+        outcome: outcome.name().to_owned(),
+        after: timings.total,
+    });
     Ok(Finished {
         outcome,
         console: scanner,
@@ -504,6 +542,38 @@ mod tests {
             f.outcome
         );
         assert!(f.timings.hello.is_some());
+    }
+
+    #[test]
+    fn a_boot_reports_its_milestones() {
+        let lines = stream_lines(1, true);
+        let events = ui::record(|| {
+            fake(
+                &format!(
+                    "echo 'Linux version' >> \"$1\"; sleep 0.2; printf '%s' '{lines}' > \"$2\""
+                ),
+                quick(),
+            );
+        });
+        let ms: Vec<Milestone> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                ui::Event::Boot(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert!(matches!(ms[0], Milestone::QemuStarted { .. }), "{ms:?}");
+        assert_eq!(ms[1], Milestone::KernelOutput, "{ms:?}");
+        assert!(
+            matches!(&ms[2], Milestone::Hello { kernel, .. } if kernel == "6.12"),
+            "{ms:?}"
+        );
+        assert!(matches!(ms[3], Milestone::Done { .. }), "{ms:?}");
+        assert!(
+            matches!(&ms[4], Milestone::Ended { outcome, .. } if outcome == "completed"),
+            "{ms:?}"
+        );
+        assert_eq!(ms.len(), 5);
     }
 
     #[test]
