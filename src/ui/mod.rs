@@ -70,9 +70,10 @@ pub enum Milestone {
     Plan {
         cases: usize,
     },
-    /// A case's result came back (`n` of the plan's).
+    /// A case's result came back: the `n`th of the plan's `of`.
     Case {
         n: usize,
+        of: usize,
         name: String,
         fs: String,
     },

@@ -192,7 +192,7 @@ fn milestone(m: &Milestone) -> String {
             format!("guest up on {kernel} after {:.1}s", after.as_secs_f64())
         }
         Milestone::Plan { cases } => format!("{cases} cases planned"),
-        Milestone::Case { n, name, fs } => format!("case {n}: {fs}/{name}"),
+        Milestone::Case { n, of, name, fs } => format!("case {n}/{of}: {fs}/{name}"),
         Milestone::Done { after } => format!("guest done after {:.1}s", after.as_secs_f64()),
         Milestone::Ended { outcome, after } => {
             format!("boot {outcome} after {:.1}s", after.as_secs_f64())
@@ -261,6 +261,16 @@ mod tests {
             }))
             .unwrap(),
             "    guest up on 6.12.117 after 1.9s"
+        );
+        assert_eq!(
+            t(Event::Boot(Milestone::Case {
+                n: 2,
+                of: 5,
+                name: "aligned-shared-write".into(),
+                fs: "xfs".into()
+            }))
+            .unwrap(),
+            "    case 2/5: xfs/aligned-shared-write"
         );
         assert_eq!(
             t(Event::Progress {

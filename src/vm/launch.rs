@@ -272,7 +272,7 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
         ui::boot(Milestone::QemuStarted { pid });
     }
     let mut kernel_output = false;
-    let mut cases = 0;
+    let (mut cases, mut planned) = (0, 0);
     let mut console_tail = FileTail::new(&files.console);
     let mut results_tail = FileTail::new(&files.results);
     let mut scanner = Scanner::new();
@@ -309,13 +309,15 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
                                 after: now - start,
                             });
                         }
-                        Record::Plan(p) => ui::boot(Milestone::Plan {
-                            cases: p.cases.len(),
-                        }),
+                        Record::Plan(p) => {
+                            planned = p.cases.len();
+                            ui::boot(Milestone::Plan { cases: planned });
+                        }
                         Record::Case(c) => {
                             cases += 1;
                             ui::boot(Milestone::Case {
                                 n: cases,
+                                of: planned,
                                 name: c.name.clone(),
                                 fs: c.fs.clone(),
                             });
