@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn silence_at_boot_is_a_boot_timeout() {
-        let f = fake("echo 'Linux version' >> \"$1\"; sleep 30", quick());
+        let f = fake("echo 'Linux version' >> \"$1\"; exec sleep 30", quick());
         match f.outcome {
             Outcome::Timeout {
                 phase: Phase::Boot,
@@ -600,7 +600,7 @@ mod tests {
     fn silence_after_hello_names_the_last_record() {
         let lines = stream_lines(1, false);
         let f = fake(
-            &format!("printf '%s' '{lines}' > \"$2\"; sleep 30"),
+            &format!("printf '%s' '{lines}' > \"$2\"; exec sleep 30"),
             quick(),
         );
         match f.outcome {
@@ -621,7 +621,7 @@ mod tests {
         let lines = stream_lines(1, false);
         let f = fake(
             &format!(
-                "printf '%s' '{lines}' > \"$2\"; printf '[    1.5] Kernel panic - not syncing: boom\\r\\n' >> \"$1\"; sleep 30"
+                "printf '%s' '{lines}' > \"$2\"; printf '[    1.5] Kernel panic - not syncing: boom\\r\\n' >> \"$1\"; exec sleep 30"
             ),
             quick(),
         );
@@ -659,7 +659,7 @@ mod tests {
     #[test]
     fn garbled_record_stops_the_run() {
         let f = fake(
-            "printf '@daxkit {\"v\":1,\"seq\":0,\"type\":\"hel\\n' > \"$2\"; sleep 30",
+            "printf '@daxkit {\"v\":1,\"seq\":0,\"type\":\"hel\\n' > \"$2\"; exec sleep 30",
             quick(),
         );
         assert!(
