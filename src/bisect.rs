@@ -206,6 +206,10 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             .arg("bisect-step")
             .arg(&plan_path)
             .env("DAXKIT_HOME", &home.root)
+            // A SIGKILLed daxkit must not leave git driving more steps.
+            // (The step running then finishes: git starts it through sh,
+            // which outlives git, so it cannot follow git's death.)
+            .die_with_daxkit(libc::SIGTERM)
             .run_logged(&log, |l| {
                 if l.contains("is the first bad commit") || l.starts_with("running") {
                     ui::note(l);

@@ -7,6 +7,7 @@
 //! Ctrl-C (.DELETE_ON_ERROR), so an interrupted build dir stays reusable.
 
 use crate::apply::Applied;
+use crate::build_steps::{self, StepCounts};
 use crate::cli::ConfigArgs;
 use crate::exec::{self, find_tool, require_tool, Cmd, CommandFailed};
 use crate::home::Home;
@@ -17,10 +18,6 @@ use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Instant;
-
-/// Progress estimate for a first build of the default config (measured:
-/// the default fragments give about this many kbuild steps).
-const FIRST_BUILD_ESTIMATE: u64 = 2600;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
@@ -100,7 +97,12 @@ pub fn make_cmd(src: &Path, build: &Path, opts: &BuildOptions) -> Cmd {
         .arg(src)
         .arg(format!("O={}", build.display()))
         .arg("ARCH=x86_64")
-        .arg(format!("-j{}", opts.jobs));
+        .arg(format!("-j{}", opts.jobs))
+        // A build left running by a SIGKILLed daxkit would race the next
+        // build in the same dir once the dir's lock is free. On SIGTERM
+        // make signals its jobs and sub-makes and deletes half-made
+        // targets; a compiler already running finishes its one file.
+        .die_with_daxkit(libc::SIGTERM);
     if let Some(cc) = &opts.cc {
         if cc.starts_with("ccache") {
             // Relative paths in the hash: worktrees at other paths still
@@ -279,11 +281,9 @@ pub fn build(
         ui::note(format!("waiting for another build of {}", build.display()));
         lock.lock_exclusive()?;
     }
-    let stats = build.join(".daxkit-build-steps");
-    let estimate = std::fs::read_to_string(&stats)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(FIRST_BUILD_ESTIMATE);
+    let steps_key = build_steps::Key::new(&config, !build.join("vmlinux").exists());
+    let mut step_counts = StepCounts::load(&build);
+    let estimate = step_counts.total(&steps_key);
     let log = build.join("daxkit-build.log");
     std::fs::write(&log, "")?;
     let opts = &BuildOptions {
@@ -332,9 +332,12 @@ pub fn build(
         }
         return Err(e);
     }
-    // Only a full build says how big a build is.
-    if steps > estimate / 2 {
-        std::fs::write(&stats, steps.to_string())?;
+    // A single target says nothing about the next bzImage build.
+    if opts.target.is_none() {
+        step_counts.record(steps_key, steps);
+        if let Err(e) = step_counts.save(&build) {
+            ui::note(format!("could not record the build's step count: {e}"));
+        }
     }
     let built = build.join(opts.target.as_deref().unwrap_or("arch/x86/boot/bzImage"));
     if !built.exists() {

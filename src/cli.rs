@@ -2,11 +2,12 @@
 //! stage module each subcommand is named after.
 
 use crate::{
-    apply, bisect, build, check_series, doctor, exec, fetch, gc, home::Home, image, kconfig,
-    report, reproduce, series, tree, ui, vm,
+    apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
+    kconfig, report, reproduce, series, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -69,6 +70,16 @@ pub enum Command {
     /// What a running daxkit holds is kept: a build dir under build, a
     /// kernel, run folder or image a daxkit is using.
     Gc(gc::GcArgs),
+    /// Print a shell completion script: `daxkit completions bash > /etc/bash_completion.d/daxkit`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (daxkit.1 and one per subcommand) into DIR, or print daxkit.1.
+    Manpage {
+        /// Folder for the pages, e.g. /usr/local/share/man/man1.
+        dir: Option<PathBuf>,
+    },
     /// Print the path of each host tool, installing a missing one the way
     /// daxkit does (for tests that run a tool themselves).
     #[command(hide = true)]
@@ -146,7 +157,15 @@ pub enum Profile {
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
-    ui::set_quiet(cli.quiet);
+    // `ci` runs in logs: plain lines even when a terminal is attached.
+    let mode = match cli.command {
+        Command::Ci(_) => ui::Mode::Plain,
+        _ => ui::Mode::Terminal,
+    };
+    ui::init(mode, cli.quiet);
+    if without_home(&cli.command)? {
+        return Ok(crate::exit::GOOD);
+    }
     let home = match cli.home {
         Some(p) => Home::at(p)?,
         None => Home::from_env()?,
@@ -200,9 +219,32 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Shell(a) => return vm::shell(&home, &a),
         Command::Doctor(a) => return doctor::cmd(&home, &a),
         Command::Gc(a) => return gc::cmd(&home, &a),
+        // Done by `without_home`.
+        Command::Completions { .. } | Command::Manpage { .. } => {}
     }
     let _ = exec::interrupted;
     Ok(crate::exit::GOOD)
+}
+
+/// Runs the commands that need no cache (and must not create `.daxkit`
+/// where they run); false for every other command.
+fn without_home(command: &Command) -> Result<bool> {
+    match command {
+        Command::Completions { shell } => {
+            std::io::stdout().write_all(&completions::completions(*shell))?;
+        }
+        Command::Manpage { dir: None } => {
+            let pages = completions::man_pages()?;
+            std::io::stdout().write_all(&pages[0].1)?;
+        }
+        Command::Manpage { dir: Some(dir) } => {
+            for p in completions::write_man_pages(dir)? {
+                println!("{}", p.display());
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Resolves the base tree and loads the series, as every tree command does.

@@ -23,6 +23,8 @@ pub struct Cmd {
     pub args: Vec<OsString>,
     pub env: Vec<(OsString, OsString)>,
     pub cwd: Option<PathBuf>,
+    /// Signal the child gets when daxkit dies ([`die_with_daxkit`]).
+    pub death_signal: Option<i32>,
 }
 
 impl Cmd {
@@ -32,7 +34,15 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             cwd: None,
+            death_signal: None,
         }
+    }
+
+    /// The child gets `sig` when daxkit dies, even by SIGKILL (see
+    /// [`die_with_daxkit`]). Only for children that must not outlive it.
+    pub fn die_with_daxkit(mut self, sig: i32) -> Cmd {
+        self.death_signal = Some(sig);
+        self
     }
 
     pub fn arg(mut self, a: impl Into<OsString>) -> Cmd {
@@ -92,9 +102,13 @@ impl Cmd {
         }
         // Its own process group: on an interrupt the whole tree (make and
         // its jobs) is signalled, whoever got the signal.
-        e.before_spawn(|c| {
+        let death_signal = self.death_signal;
+        e.before_spawn(move |c| {
             use std::os::unix::process::CommandExt;
             c.process_group(0);
+            if let Some(sig) = death_signal {
+                die_with_daxkit(c, sig);
+            }
             Ok(())
         })
     }
@@ -303,6 +317,31 @@ fn supervise<T>(pids: &[u32], wait: impl FnOnce() -> T) -> T {
     });
     lock().retain(|g| *g != pgid);
     out
+}
+
+/// Arranges for the child of `cmd` to get `sig` when daxkit dies: the one
+/// way out of a SIGKILL (OOM killer, `kill -9`, a CI runner's hard stop),
+/// where no guard or handler runs. `PR_SET_PDEATHSIG` fires when the
+/// *thread* that forked exits, so spawn such children from a thread that
+/// outlives them (daxkit spawns QEMU and make on its main thread). If
+/// daxkit died between fork and prctl, the child's parent is already
+/// someone else and the signal would never come: the child then fails to
+/// start.
+pub fn die_with_daxkit(cmd: &mut std::process::Command, sig: i32) {
+    use std::os::unix::process::CommandExt;
+    let daxkit = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe syscalls run between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != daxkit {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
 }
 
 /// A command that ran and failed; carries what a user needs to act on it.
@@ -560,7 +599,7 @@ pub fn install(provider: Provider) -> Result<()> {
 }
 
 fn install_inner(provider: Provider) -> Result<()> {
-    eprintln!("==> installing {provider}");
+    crate::ui::step(format!("installing {provider}"));
     match provider {
         Provider::Apt(pkg) => {
             let apt = |args: &[&str]| {
@@ -623,7 +662,7 @@ pub fn require_rustup(kind: &str, name: &str) -> Result<()> {
         ))
         .into());
     }
-    eprintln!("==> rustup {kind} add {name}");
+    crate::ui::step(format!("rustup {kind} add {name}"));
     Cmd::new("rustup")
         .args([kind, "add", name])
         .read()
@@ -669,7 +708,7 @@ pub fn install_interrupt_handler() {
             }
             std::process::exit(130);
         }
-        eprintln!("daxkit: interrupted, cleaning up (Ctrl-C again to force)");
+        crate::ui::interrupted();
     });
 }
 

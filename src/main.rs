@@ -8,8 +8,10 @@ mod apply;
 mod assets;
 mod bisect;
 mod build;
+mod build_steps;
 mod check_series;
 mod cli;
+mod completions;
 mod doctor;
 mod exec;
 mod fetch;
@@ -47,7 +49,7 @@ fn main() {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("daxkit: error: {err:#}");
+            ui::error(format!("{err:#}"));
             if exec::is_interrupted(&err) {
                 exit::INTERRUPTED
             } else {

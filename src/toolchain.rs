@@ -222,7 +222,7 @@ impl Piece {
             Piece::Rustc | Piece::RustcTooOld => return Ok(false),
             Piece::Bindgen => exec::install(Provider::Cargo("bindgen-cli"))?,
             Piece::BindgenTooOld => {
-                eprintln!("==> cargo install --locked --force bindgen-cli");
+                crate::ui::step("cargo install --locked --force bindgen-cli");
                 Cmd::new("cargo")
                     .args(["install", "--locked", "--force", "bindgen-cli"])
                     .read()?;

@@ -534,3 +534,80 @@ fn input_errors_exit_128_before_booting() {
         );
     }
 }
+
+/// The pid of a QEMU whose parent is `parent`, from /proc.
+fn qemu_child_of(parent: u32) -> Option<i32> {
+    std::fs::read_dir("/proc").ok()?.find_map(|e| {
+        let pid: i32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid ...`; comm may hold spaces, not ')'.
+        let (head, rest) = stat.rsplit_once(") ")?;
+        let comm = head.split_once(" (")?.1;
+        let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+        (ppid == parent && comm.starts_with("qemu-system")).then_some(pid)
+    })
+}
+
+/// Alive and not a zombie.
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        let state = s.rsplit(')').next().unwrap_or("").trim_start();
+        !state.starts_with('Z') && !state.starts_with('X')
+    })
+}
+
+/// A SIGKILL of daxkit (nothing of daxkit runs then: no guard, no
+/// handler) leaves no QEMU behind, through the parent-death signal.
+#[test]
+#[ignore = "e2e: boots the kernel in QEMU"]
+fn qemu_dies_when_daxkit_is_killed() {
+    use std::time::{Duration, Instant};
+    let Some(k) = kernel() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let mut daxkit = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .args(["run", "--accel", "tcg", "--kernel"])
+        .arg(&k)
+        .arg("--image")
+        .arg(image())
+        .env("DAXKIT_HOME", home.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Under way: QEMU is daxkit's child and the kernel writes the console.
+    let start = Instant::now();
+    let qemu = loop {
+        let booting = std::fs::read_dir(home.path().join("runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|r| std::fs::metadata(r.path().join("console.log")).is_ok_and(|m| m.len() > 0));
+        if let Some(q) = qemu_child_of(daxkit.id()).filter(|_| booting) {
+            break q;
+        }
+        if let Some(s) = daxkit.try_wait().unwrap() {
+            panic!("daxkit ended ({s}) before the boot was under way");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no booting QEMU under daxkit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    daxkit.kill().unwrap(); // SIGKILL
+    daxkit.wait().unwrap();
+    let start = Instant::now();
+    while alive(qemu) && start.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = alive(qemu);
+    if left {
+        // Do not leave it running for the next test.
+        // SAFETY: kill(2) on the pid this test found.
+        unsafe { libc::kill(qemu, libc::SIGKILL) };
+    }
+    assert!(
+        !left,
+        "QEMU (pid {qemu}) outlived the SIGKILLed daxkit by 2 s"
+    );
+}

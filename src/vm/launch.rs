@@ -2,12 +2,15 @@
 //! result files, the watchdog, and the [`Outcome`] of a boot.
 //!
 //! QEMU is the one child not run through `exec::Cmd`: it is long-lived and
-//! must die with daxkit on every path (Ctrl-C, error, panic), which
-//! [`QemuGuard`] guarantees by killing it on drop. Nothing here decides
+//! must die with daxkit on every path: Ctrl-C, error and panic through
+//! [`QemuGuard`]'s kill on drop, and a SIGKILL of daxkit (nothing of
+//! daxkit runs then) through the kernel's parent-death signal
+//! ([`exec::die_with_daxkit`]). Nothing here decides
 //! what the results mean; that is `summary`'s job.
 
 use super::console::Scanner;
 use crate::exec::{self, Cmd};
+use crate::ui::{self, Milestone};
 use daxkit_harness::protocol::{Decoder, Record, Stream, StreamError};
 use std::fmt;
 use std::fs::File;
@@ -27,7 +30,11 @@ impl QemuGuard {
         use anyhow::Context;
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
-        let child = Command::new(&cmd.program)
+        let mut c = Command::new(&cmd.program);
+        // QEMU holds gigabytes of guest memory and a CPU: SIGKILL, since a
+        // guest under TCG may take long to notice anything gentler.
+        exec::die_with_daxkit(&mut c, libc::SIGKILL);
+        let child = c
             .args(&cmd.args)
             .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -41,11 +48,17 @@ impl QemuGuard {
     /// Starts `cmd` on the terminal (for `daxkit shell`).
     pub fn spawn_interactive(cmd: &Cmd) -> anyhow::Result<QemuGuard> {
         use anyhow::Context;
-        let child = Command::new(&cmd.program)
+        let mut c = Command::new(&cmd.program);
+        exec::die_with_daxkit(&mut c, libc::SIGKILL);
+        let child = c
             .args(&cmd.args)
             .spawn()
             .with_context(|| format!("starting `{}`", cmd.display()))?;
         Ok(QemuGuard { child: Some(child) })
+    }
+
+    pub fn id(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn try_wait(&mut self) -> Option<ExitStatus> {
@@ -255,6 +268,11 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
     }
     let start = Instant::now();
     let mut qemu = QemuGuard::spawn(cmd, &files.qemu_log)?;
+    if let Some(pid) = qemu.id() {
+        ui::boot(Milestone::QemuStarted { pid });
+    }
+    let mut kernel_output = false;
+    let (mut cases, mut planned) = (0, 0);
     let mut console_tail = FileTail::new(&files.console);
     let mut results_tail = FileTail::new(&files.results);
     let mut scanner = Scanner::new();
@@ -270,6 +288,10 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
         // Read after try_wait: once QEMU is gone, this read sees everything.
         let flush = exited.is_some();
         for l in console_tail.lines(flush) {
+            if !kernel_output {
+                kernel_output = true;
+                ui::boot(Milestone::KernelOutput);
+            }
             scanner.push(&l);
         }
         if fatal_at.is_none() && scanner.fatal().is_some() {
@@ -280,8 +302,30 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
                 Ok(Some(rec)) => {
                     let now = Instant::now();
                     match rec {
-                        Record::Hello { .. } => timings.hello = Some(now - start),
-                        Record::Done { .. } => timings.done = Some(now - start),
+                        Record::Hello { kernel, .. } => {
+                            timings.hello = Some(now - start);
+                            ui::boot(Milestone::Hello {
+                                kernel: kernel.clone(),
+                                after: now - start,
+                            });
+                        }
+                        Record::Plan(p) => {
+                            planned = p.cases.len();
+                            ui::boot(Milestone::Plan { cases: planned });
+                        }
+                        Record::Case(c) => {
+                            cases += 1;
+                            ui::boot(Milestone::Case {
+                                n: cases,
+                                of: planned,
+                                name: c.name.clone(),
+                                fs: c.fs.clone(),
+                            });
+                        }
+                        Record::Done { .. } => {
+                            timings.done = Some(now - start);
+                            ui::boot(Milestone::Done { after: now - start });
+                        }
                         _ => {}
                     }
                     last_record = (now, describe(rec));
@@ -325,7 +369,7 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
             if now - start > done + wd.shutdown {
                 // The results are complete; a guest that does not power
                 // off is worth a warning, not a failed run.
-                crate::ui::warn("the guest did not power off after its done record; killed QEMU");
+                ui::warn("the guest did not power off after its done record; killed QEMU");
                 break;
             }
         } else if timings.hello.is_none() && now - start > wd.boot {
@@ -394,6 +438,10 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
             Err(err) => Outcome::ProtocolError { err, tail, partial },
         }
     };
+    ui::boot(Milestone::Ended {
+        outcome: outcome.name().to_owned(),
+        after: timings.total,
+    });
     Ok(Finished {
         outcome,
         console: scanner,
@@ -499,8 +547,40 @@ mod tests {
     }
 
     #[test]
+    fn a_boot_reports_its_milestones() {
+        let lines = stream_lines(1, true);
+        let events = ui::record(|| {
+            fake(
+                &format!(
+                    "echo 'Linux version' >> \"$1\"; sleep 0.2; printf '%s' '{lines}' > \"$2\""
+                ),
+                quick(),
+            );
+        });
+        let ms: Vec<Milestone> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                ui::Event::Boot(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert!(matches!(ms[0], Milestone::QemuStarted { .. }), "{ms:?}");
+        assert_eq!(ms[1], Milestone::KernelOutput, "{ms:?}");
+        assert!(
+            matches!(&ms[2], Milestone::Hello { kernel, .. } if kernel == "6.12"),
+            "{ms:?}"
+        );
+        assert!(matches!(ms[3], Milestone::Done { .. }), "{ms:?}");
+        assert!(
+            matches!(&ms[4], Milestone::Ended { outcome, .. } if outcome == "completed"),
+            "{ms:?}"
+        );
+        assert_eq!(ms.len(), 5);
+    }
+
+    #[test]
     fn silence_at_boot_is_a_boot_timeout() {
-        let f = fake("echo 'Linux version' >> \"$1\"; sleep 30", quick());
+        let f = fake("echo 'Linux version' >> \"$1\"; exec sleep 30", quick());
         match f.outcome {
             Outcome::Timeout {
                 phase: Phase::Boot,
@@ -520,7 +600,7 @@ mod tests {
     fn silence_after_hello_names_the_last_record() {
         let lines = stream_lines(1, false);
         let f = fake(
-            &format!("printf '%s' '{lines}' > \"$2\"; sleep 30"),
+            &format!("printf '%s' '{lines}' > \"$2\"; exec sleep 30"),
             quick(),
         );
         match f.outcome {
@@ -541,7 +621,7 @@ mod tests {
         let lines = stream_lines(1, false);
         let f = fake(
             &format!(
-                "printf '%s' '{lines}' > \"$2\"; printf '[    1.5] Kernel panic - not syncing: boom\\r\\n' >> \"$1\"; sleep 30"
+                "printf '%s' '{lines}' > \"$2\"; printf '[    1.5] Kernel panic - not syncing: boom\\r\\n' >> \"$1\"; exec sleep 30"
             ),
             quick(),
         );
@@ -579,7 +659,7 @@ mod tests {
     #[test]
     fn garbled_record_stops_the_run() {
         let f = fake(
-            "printf '@daxkit {\"v\":1,\"seq\":0,\"type\":\"hel\\n' > \"$2\"; sleep 30",
+            "printf '@daxkit {\"v\":1,\"seq\":0,\"type\":\"hel\\n' > \"$2\"; exec sleep 30",
             quick(),
         );
         assert!(
@@ -605,6 +685,82 @@ mod tests {
                 assert!(log_tail.contains("could not load kernel"));
             }
             o => panic!("{o:?}"),
+        }
+    }
+
+    /// Alive and not a zombie.
+    fn alive(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            let state = s.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+    }
+
+    fn read_pid(p: &Path) -> Option<i32> {
+        std::fs::read_to_string(p).ok()?.trim().parse().ok()
+    }
+
+    /// With `DAXKIT_TEST_PDEATHSIG_DIR` set, plays daxkit for
+    /// [`children_die_when_daxkit_is_killed`]: starts a QEMU stand-in
+    /// through [`QemuGuard`] and a make stand-in through `Cmd`, each
+    /// writing its pid, then waits to be killed. Otherwise does nothing.
+    #[test]
+    fn pdeathsig_parent() {
+        let Some(dir) = std::env::var_os("DAXKIT_TEST_PDEATHSIG_DIR") else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let script =
+            |name: &str| format!("echo $$ > '{}'; exec sleep 60", dir.join(name).display());
+        let _qemu = QemuGuard::spawn(
+            &Cmd::new("sh").arg("-c").arg(script("qemu.pid")),
+            &dir.join("qemu.log"),
+        )
+        .unwrap();
+        let _ = Cmd::new("sh")
+            .arg("-c")
+            .arg(script("make.pid"))
+            .die_with_daxkit(libc::SIGTERM)
+            .run_logged(&dir.join("make.log"), |_| {});
+    }
+
+    /// A SIGKILL of daxkit leaves neither QEMU nor make behind: nothing of
+    /// daxkit runs then, only the kernel's parent-death signal.
+    #[test]
+    fn children_die_when_daxkit_is_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parent = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "vm::launch::tests::pdeathsig_parent",
+                "--exact",
+                "--nocapture",
+            ])
+            .env("DAXKIT_TEST_PDEATHSIG_DIR", dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let files = [dir.path().join("qemu.pid"), dir.path().join("make.pid")];
+        let start = Instant::now();
+        let pids: Vec<i32> = loop {
+            let pids: Vec<i32> = files.iter().filter_map(|f| read_pid(f)).collect();
+            if pids.len() == files.len() {
+                break pids;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "children never started"
+            );
+            std::thread::sleep(POLL);
+        };
+        assert!(pids.iter().all(|&p| alive(p)));
+        parent.kill().unwrap(); // SIGKILL
+        parent.wait().unwrap();
+        let start = Instant::now();
+        while pids.iter().any(|&p| alive(p)) && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(POLL);
+        }
+        for p in pids {
+            assert!(!alive(p), "pid {p} outlived its killed parent");
         }
     }
 
