@@ -66,6 +66,11 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     let opts = BuildOptions::from_args(&a.config);
     let dir = home.new_run(&format!("check-{}", s.name))?;
     let variants = runs::variants_of(Some(&s));
+    let kernels = runs::kernel_plans(&frags, &variants)?;
+    let configs = variants
+        .iter()
+        .map(runs::variant_config)
+        .collect::<Result<Vec<_>>>()?;
     let plan = a.runs.run_plan();
     let mut rows = Vec::new();
     let mut base_builds: Option<bool> = None;
@@ -105,31 +110,54 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             base_fails_too: false,
         };
         let t = Instant::now();
-        // This patch's own build log, kept next to its checkpatch output.
-        let opts = BuildOptions {
-            log_copy: Some(dir.join(format!("{:04}.build.log", i + 1))),
-            ..opts.clone()
-        };
-        let built = match kconfig::configure_lenient(home, &at, &frags)
-            .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
-        {
-            // The host, not the patch (128), or Ctrl-C (130): not a row.
-            Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
-                let _ = tree::checkout(home, &base, &applied.head);
-                return Err(e);
+        // One build per distinct variant config: each must build at every
+        // patch. This patch's own build logs, next to its checkpatch output.
+        let mut bzimages: Vec<Option<std::path::PathBuf>> = vec![None; variants.len()];
+        let mut failed: Option<(String, anyhow::Error)> = None;
+        for (n, k) in kernels.iter().enumerate() {
+            let log = if kernels.len() == 1 {
+                dir.join(format!("{:04}.build.log", i + 1))
+            } else {
+                dir.join(format!("{:04}.build-{}.log", i + 1, n + 1))
+            };
+            let opts = BuildOptions {
+                log_copy: Some(log),
+                ..opts.clone()
+            };
+            let names = k.names(&variants);
+            match kconfig::configure_lenient(home, &at, &k.fragments)
+                .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
+            {
+                Ok(b) => {
+                    for &v in &k.variants {
+                        bzimages[v] = Some(b.bzimage.clone());
+                    }
+                }
+                // The host, not the patch (128), or Ctrl-C (130): not a row.
+                Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
+                    let _ = tree::checkout(home, &base, &applied.head);
+                    return Err(kconfig::for_variants(e, &names));
+                }
+                Err(e) => {
+                    let e = kconfig::for_variants(e, &names);
+                    failed = Some((names, e));
+                    break;
+                }
             }
-            b => b,
-        };
+        }
         row.build_s = t.elapsed().as_secs_f64();
-        match built {
-            Ok(b) => {
+        match failed {
+            None => {
                 row.build_ok = true;
                 if a.run {
                     // Every variant of the series, judged against the
                     // series' expectations; the patch is bad if any is.
                     let mut classes = Vec::new();
                     let mut notes = Vec::new();
-                    for v in &variants {
+                    for ((v, bz), config) in variants.iter().zip(&bzimages).zip(&configs) {
+                        let Some(bz) = bz else {
+                            bail!("variant {}: no kernel built (a daxkit bug)", v.name);
+                        };
                         let run_dir = dir.join(format!("{:04}-run-{}", i + 1, runs::slug(&v.name)));
                         let name = v.label(Some(&s));
                         let variant = runs::boot_variant(
@@ -137,7 +165,8 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                             &runs::Boot {
                                 name: &name,
                                 commit,
-                                vm: a.runs.vm_args(&b.bzimage, &v.append),
+                                config,
+                                vm: a.runs.vm_args(bz, &v.append),
                                 plan: &plan,
                                 watchdog: a.runs.watchdog(),
                                 expect: Some(&s.expect),
@@ -161,18 +190,25 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                     row.note = notes.join("; ");
                 }
             }
-            Err(e) => {
-                row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned();
-                // Whose fault: does the base build with the same config?
+            Some((names, e)) => {
+                let whose = if kernels.len() == 1 {
+                    String::new()
+                } else {
+                    format!("kernel of {names}: ")
+                };
+                row.note = format!("{whose}{}", format!("{e:#}").lines().next().unwrap_or(""));
+                // Whose fault: does the base build with the same configs?
                 if *base_builds.get_or_insert_with(|| {
                     let at_base = Applied {
                         head: base.base.clone(),
                         ..applied.clone()
                     };
                     let _ = tree::checkout(home, &base, &base.base);
-                    kconfig::configure_lenient(home, &at_base, &frags)
-                        .and_then(|cfg| build::build(home, &at_base, &cfg.stamp, &opts))
-                        .is_ok()
+                    kernels.iter().all(|k| {
+                        kconfig::configure_lenient(home, &at_base, &k.fragments)
+                            .and_then(|cfg| build::build(home, &at_base, &cfg.stamp, &opts))
+                            .is_ok()
+                    })
                 }) {
                     row.note += " (the base builds)";
                 } else {

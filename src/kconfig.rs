@@ -162,6 +162,21 @@ impl ConfigReport {
 #[error("{0}")]
 pub struct ConfigDoesNotHold(pub String);
 
+/// `e` with the variants whose config it is named, when it is a config
+/// that does not hold (still a [`ConfigDoesNotHold`]); any other error
+/// as is. An empty `names` (a series without variants) changes nothing.
+pub fn for_variants(e: anyhow::Error, names: &str) -> anyhow::Error {
+    if names.is_empty() {
+        return e;
+    }
+    match e.downcast::<ConfigDoesNotHold>() {
+        Ok(ConfigDoesNotHold(msg)) => {
+            ConfigDoesNotHold(format!("config of variant {names}: {msg}")).into()
+        }
+        Err(e) => e,
+    }
+}
+
 /// Writes and verifies `.config` in the build dir of `applied`.
 pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
     configure_with(home, applied, frags, false)
@@ -574,6 +589,29 @@ mod tests {
             assert!(merged[o].from.contains("debug.config"), "{o}");
         }
         assert!(!merged.contains_key("KASAN"));
+    }
+
+    /// A variant's config that does not hold stays a ConfigDoesNotHold
+    /// (a bisect skips it, elsewhere exit 128) and names the variant.
+    #[test]
+    fn config_that_does_not_hold_names_the_variants() {
+        let e: anyhow::Error = ConfigDoesNotHold(
+            "1 of 9 requested options did not hold:\n  CONFIG_FS_DAX_PMD_RUST: requested y, got not set (rust.config:1)".into(),
+        )
+        .into();
+        let e = for_variants(e, "Rust");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("config of variant Rust: 1 of 9 requested options did not hold"),
+            "{msg}"
+        );
+        assert!(msg.contains("rust.config:1"), "{msg}");
+        assert!(e.is::<ConfigDoesNotHold>());
+        // Other errors and series without variants are left alone.
+        let e = for_variants(anyhow::anyhow!("make: not found"), "Rust");
+        assert_eq!(e.to_string(), "make: not found");
+        let e = for_variants(ConfigDoesNotHold("x".into()).into(), "");
+        assert_eq!(e.to_string(), "x");
     }
 
     #[test]

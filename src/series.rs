@@ -768,7 +768,11 @@ base-commit: 0123456789abcdef0123456789abcdef01234567
                 "variant \"c\": same run folder (series-c) as variant \"C\"",
             ),
             ("  - { name: \"\" }\n", None, "a variant needs a name"),
-            ("  - { name: C, kconfig: [x] }\n", None, "unknown field `kconfig`"),
+            (
+                "  - { name: C, kconfig: [x] }\n",
+                None,
+                "unknown field `kconfig`",
+            ),
         ] {
             let (_t, dir) = escape_fixture(&format!(
                 "name: x\npatches: [ok.patch]\nconfig: [ok.config]\nvariants:\n{variants}"
