@@ -9,7 +9,7 @@ use crate::cli::ConfigArgs;
 use crate::exec::Cmd;
 use crate::home::Home;
 use crate::runs::{self, RunOptions};
-use crate::{exit, kconfig, series, tree, ui};
+use crate::{exit, kconfig, kernel_checks, series, tree, ui};
 use anyhow::{bail, Result};
 use clap::Args;
 use daxkit_harness::judge::{self, Class};
@@ -23,8 +23,21 @@ pub struct CheckSeriesArgs {
     /// Also boot each patch's kernel and run the cases.
     #[arg(long)]
     pub run: bool,
+    /// The kernel-standard checks after each patch's build: `all` (no new
+    /// W=1 or sparse warnings in touched files, rustfmt and clippy clean
+    /// touched Rust files, and a second build with the other CONFIG_RUST
+    /// setting), `objects` (all but the second build), `none`.
+    #[arg(long, value_enum, default_value = "all")]
+    pub checks: Checks,
     #[command(flatten)]
     pub runs: RunOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Checks {
+    All,
+    Objects,
+    None,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,11 +55,25 @@ pub struct PatchRow {
     pub note: String,
     /// The build failed and so does the base's: not the patch's doing.
     pub base_fails_too: bool,
+    /// The kernel-standard checks ([`crate::kernel_checks`]).
+    pub checks: Vec<kernel_checks::CheckRow>,
+    /// Wall seconds those took.
+    pub checks_s: f64,
 }
 
 impl PatchRow {
     fn ok(&self) -> bool {
-        self.checkpatch_ok && self.build_ok && self.cases.is_none_or(|c| c == exit::GOOD)
+        self.checkpatch_ok
+            && self.build_ok
+            && self.checks_ok()
+            && self.cases.is_none_or(|c| c == exit::GOOD)
+    }
+
+    fn checks_ok(&self) -> bool {
+        !self
+            .checks
+            .iter()
+            .any(|c| c.status == kernel_checks::Status::Fail)
     }
 }
 
@@ -108,6 +135,8 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             cases: None,
             note: String::new(),
             base_fails_too: false,
+            checks: Vec::new(),
+            checks_s: 0.0,
         };
         let t = Instant::now();
         // One build per distinct variant config: each must build at every
@@ -149,6 +178,35 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         match failed {
             None => {
                 row.build_ok = true;
+                if a.checks != Checks::None {
+                    let t = Instant::now();
+                    let parent = match i {
+                        0 => base.base.clone(),
+                        _ => applied.commits[i - 1].0.clone(),
+                    };
+                    // The build dir holds the last kernel built: check
+                    // with its config.
+                    let last = kernels.last().map_or(&frags, |k| &k.fragments);
+                    let checked = kernel_checks::run(
+                        home,
+                        &at,
+                        &parent,
+                        i + 1,
+                        &patch.diff,
+                        last,
+                        &opts,
+                        &dir,
+                        a.checks == Checks::All,
+                    );
+                    match checked {
+                        Ok(c) => row.checks = c,
+                        Err(e) => {
+                            let _ = tree::checkout(home, &base, &applied.head);
+                            return Err(e.context(format!("checks of patch {}", i + 1)));
+                        }
+                    }
+                    row.checks_s = t.elapsed().as_secs_f64();
+                }
                 if a.run {
                     // Every variant of the series, judged against the
                     // series' expectations; the patch is bad if any is.
@@ -225,6 +283,16 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         serde_json::to_string_pretty(&rows)?,
     )?;
     print!("{}", table(&rows));
+    let checks: Vec<kernel_checks::CheckRow> =
+        rows.iter().flat_map(|r| r.checks.iter().cloned()).collect();
+    if !checks.is_empty() {
+        println!();
+        print!("{}", kernel_checks::table(&checks));
+        let (b, c): (f64, f64) = rows
+            .iter()
+            .fold((0.0, 0.0), |(b, c), r| (b + r.build_s, c + r.checks_s));
+        println!("time: builds {b:.0} s, checks {c:.0} s");
+    }
     println!("folder: {}", dir.display());
     // checkpatch findings and a build the series broke are the series'
     // (bad); a build whose base fails too cannot test; the case runs are
@@ -234,7 +302,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         .map(|r| {
             if !r.build_ok && r.base_fails_too {
                 Class::CannotTest
-            } else if !r.checkpatch_ok || !r.build_ok {
+            } else if !r.checkpatch_ok || !r.build_ok || !r.checks_ok() {
                 Class::Bad
             } else {
                 match r.cases {

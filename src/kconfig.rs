@@ -192,11 +192,41 @@ pub fn configure_lenient(
     configure_with(home, applied, frags, true)
 }
 
+/// Like [`configure_lenient`], with `symbol` forced off by the last
+/// fragment: options that cannot hold only because `symbol=n` is among
+/// their unmet dependencies fall away (check-series' CONFIG_RUST=n build
+/// of a series whose Rust code needs Rust).
+pub fn configure_without(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+    symbol: &str,
+) -> Result<ConfigReport> {
+    configure_inner(home, applied, frags, true, Some(symbol))
+}
+
 fn configure_with(
     home: &Home,
     applied: &Applied,
     frags: &[PathBuf],
     unknown_ok: bool,
+) -> Result<ConfigReport> {
+    configure_inner(home, applied, frags, unknown_ok, None)
+}
+
+/// Whether `m` failed only for want of `symbol` (`symbol=n` among its
+/// unmet dependencies; `HAVE_RUST=n` is not `RUST=n`).
+pub fn needs_only(m: &Mismatch, symbol: &str) -> bool {
+    let off = format!("{symbol}=n");
+    m.why.starts_with("unmet dependencies: ") && m.why.split([' ', ',']).any(|w| w == off)
+}
+
+fn configure_inner(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+    unknown_ok: bool,
+    without: Option<&str>,
 ) -> Result<ConfigReport> {
     // The tree's Kconfig must be the commit's: another command may have
     // moved the shared worktree since `applied` was made (reproduce applies
@@ -271,6 +301,9 @@ fn configure_with(
     let mut mismatches = verify(&requests, &actual, &kconfig);
     if unknown_ok {
         mismatches.retain(|m| !kconfig.is_unknown(&m.name));
+    }
+    if let Some(sym) = without {
+        mismatches.retain(|m| !needs_only(m, sym));
     }
     if !mismatches.is_empty() {
         let mut msg = format!(
@@ -612,6 +645,33 @@ mod tests {
         assert_eq!(e.to_string(), "make: not found");
         let e = for_variants(ConfigDoesNotHold("x".into()).into(), "");
         assert_eq!(e.to_string(), "x");
+    }
+
+    #[test]
+    fn options_that_need_only_rust_fall_away_without_it() {
+        let m = |why: &str| Mismatch {
+            name: "FS_DAX_PMD_RUST".into(),
+            requested: "y".into(),
+            actual: "not set".into(),
+            from: "dax-pmd.config:4".into(),
+            why: why.into(),
+        };
+        assert!(needs_only(
+            &m("unmet dependencies: RUST=n [fs/Kconfig]"),
+            "RUST"
+        ));
+        assert!(needs_only(
+            &m("unmet dependencies: FS_DAX=y, RUST=n [fs/Kconfig]"),
+            "RUST"
+        ));
+        assert!(!needs_only(
+            &m("unmet dependencies: HAVE_RUST=n [init/Kconfig]"),
+            "RUST"
+        ));
+        assert!(!needs_only(
+            &m("unknown option: no Kconfig in this tree defines it"),
+            "RUST"
+        ));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod fetch;
 mod home;
 mod image;
 mod kconfig;
+mod kernel_checks;
 mod report;
 mod reproduce;
 mod runs;
