@@ -135,6 +135,14 @@ pub fn rustfmt_diffs(log: &str, files: &[String]) -> Vec<String> {
     out
 }
 
+static ANSI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*[A-Za-z]").expect("regex"));
+
+/// The log without terminal colours (ccache may ask gcc for them).
+pub fn strip_ansi(s: &str) -> String {
+    ANSI.replace_all(s, "").into_owned()
+}
+
 /// What `after` has more of than `before` (a multiset difference).
 pub fn new_warnings(before: &[String], after: &[String]) -> Vec<String> {
     let mut left: BTreeMap<&str, usize> = BTreeMap::new();
@@ -206,7 +214,9 @@ pub fn run(
         Some(cc) => Some(cc.clone()),
         None => build::default_cc()?,
     };
-    let make = |args: &[String], log: &Path| -> Result<String> {
+    // (log text, whether make succeeded); only the host's or Ctrl-C's
+    // failures are errors.
+    let make = |args: &[String], log: &Path| -> Result<(String, bool)> {
         let mut cmd = Cmd::new("make")
             .arg("-C")
             .arg(&at.worktree)
@@ -216,9 +226,14 @@ pub fn run(
         if let Some(cc) = &cc {
             cmd = cmd.env("CCACHE_BASEDIR", "/").arg(format!("CC={cc}"));
         }
-        let out = cmd.args(args.iter().cloned()).read_unchecked()?;
-        std::fs::write(log, &out).with_context(|| format!("writing {}", log.display()))?;
-        Ok(out)
+        std::fs::write(log, "").with_context(|| format!("writing {}", log.display()))?;
+        let res = cmd.args(args.iter().cloned()).run_logged(log, |_| {});
+        let text = strip_ansi(&std::fs::read_to_string(log).unwrap_or_default());
+        match res {
+            Ok(()) => Ok((text, true)),
+            Err(e) if e.is::<exec::CommandFailed>() && !exec::interrupted() => Ok((text, false)),
+            Err(e) => Err(e),
+        }
     };
     let file = |what: &str| dir.join(format!("{index:04}.{what}.log"));
 
@@ -238,7 +253,9 @@ pub fn run(
     } else {
         exec::require_tool("sparse")?;
         let saved = config_text.clone();
-        let pass = |commit: &str, tag: &str| -> Result<(Vec<String>, Vec<String>)> {
+        // Per check: (warnings, make succeeded) at one commit.
+        type Pass = ((Vec<String>, bool), (Vec<String>, bool));
+        let pass = |commit: &str, tag: &str| -> Result<Pass> {
             tree::checkout(home, &at.base, commit)?;
             let present: Vec<String> = touched
                 .c
@@ -247,19 +264,22 @@ pub fn run(
                 .map(|c| object_of(c))
                 .collect();
             if present.is_empty() {
-                return Ok((Vec::new(), Vec::new()));
+                return Ok(((Vec::new(), true), (Vec::new(), true)));
             }
-            for o in &present {
-                let _ = std::fs::remove_file(build_dir.join(o));
-            }
-            let mut w1 = vec!["W=1".to_owned()];
-            w1.extend(present.iter().cloned());
-            let w = make(&w1, &file(&format!("w1-{tag}")))?;
-            let mut c2 = vec!["C=2".to_owned()];
-            c2.extend(present.iter().cloned());
-            let s = make(&c2, &file(&format!("sparse-{tag}")))?;
             let files = touched.c_and_h();
-            Ok((c_warnings(&w, &files), c_warnings(&s, &files)))
+            let mut out = Vec::new();
+            for (flag, what) in [("W=1", "w1"), ("C=2", "sparse")] {
+                for o in &present {
+                    let _ = std::fs::remove_file(build_dir.join(o));
+                }
+                let mut args = vec![flag.to_owned()];
+                args.extend(present.iter().cloned());
+                let (log, ok) = make(&args, &file(&format!("{what}-{tag}")))?;
+                out.push((c_warnings(&log, &files), ok));
+            }
+            let sparse = out.pop().expect("two passes");
+            let w1 = out.pop().expect("two passes");
+            Ok((w1, sparse))
         };
         // kbuild's syncconfig at the parent drops the options the patch
         // adds from .config: the patch's .config goes back before its own
@@ -271,12 +291,19 @@ pub fn run(
         restore()?;
         tree::checkout(home, &at.base, &at.head)?;
         let ((w_before, s_before), (w_after, s_after)) = after?;
-        for (check, before, after, tag) in [
+        for (check, (before, _), (after, ok), tag) in [
             ("W=1", w_before, w_after, "w1"),
             ("sparse", s_before, s_after, "sparse"),
         ] {
             let new = new_warnings(&before, &after);
-            rows.push(if new.is_empty() {
+            rows.push(if !ok {
+                row(
+                    check,
+                    Status::Fail,
+                    format!("make {check} on {} failed", c_objs.join(" ")),
+                    Some(file(&format!("{tag}-patch"))),
+                )
+            } else if new.is_empty() {
                 row(
                     check,
                     Status::Pass,
@@ -314,7 +341,9 @@ pub fn run(
             }
         }
         let log = file("rustfmt");
-        let out = make(&["rustfmtcheck".to_owned()], &log)?;
+        // rustfmtcheck fails for any file of the tree; only the touched
+        // ones are the patch's.
+        let (out, _) = make(&["rustfmtcheck".to_owned()], &log)?;
         let diffs = rustfmt_diffs(&out, &touched.rs);
         rows.push(if diffs.is_empty() {
             row(
@@ -338,9 +367,16 @@ pub fn run(
         let mut args = vec!["CLIPPY=1".to_owned()];
         args.extend(objs);
         let log = file("clippy");
-        let out = make(&args, &log)?;
+        let (out, ok) = make(&args, &log)?;
         let found = rust_warnings(&out, &touched.rs);
-        rows.push(if found.is_empty() {
+        rows.push(if !ok && found.is_empty() {
+            row(
+                "clippy",
+                Status::Fail,
+                "make CLIPPY=1 failed".into(),
+                Some(log),
+            )
+        } else if found.is_empty() {
             row(
                 "clippy",
                 Status::Pass,
@@ -550,6 +586,15 @@ make[1]: Leaving directory '/w/build'
         let twice = [before.clone(), before.clone()].concat();
         assert_eq!(new_warnings(&before, &twice), before);
         assert!(new_warnings(&twice, &before).is_empty());
+    }
+
+    #[test]
+    fn coloured_diagnostics_read_like_plain_ones() {
+        let log = "\x1b[01m\x1b[K../src/fs/dax.c:12:3:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kunused variable ‘x’ [\x1b[01;35m\x1b[K-Wunused-variable\x1b[m\x1b[K]\n";
+        assert_eq!(
+            c_warnings(&strip_ansi(log), &["fs/dax.c".into()]),
+            ["fs/dax.c: warning: unused variable ‘x’ [-Wunused-variable]"]
+        );
     }
 
     #[test]
