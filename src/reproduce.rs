@@ -115,10 +115,11 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     // boot the same kernel with their own command lines.
     let mut built: Vec<Option<Result<PathBuf, String>>> = vec![None; specs.len()];
     for (n, k) in kernels.iter().enumerate() {
+        // Not `series-*`: those are the variants' run folders.
         let dir = if kernels.len() == 1 {
             out.join("series")
         } else {
-            out.join(format!("series-kernel-{}", n + 1))
+            out.join(format!("kernel-{}", n + 1))
         };
         let kernel = build_variant_kernel(home, &patched, k, &specs, &opts, &dir)?;
         for &i in &k.variants {
