@@ -54,10 +54,12 @@ pub struct StepPlan {
     /// The series' expectations (`fs/name` or `name`), if any.
     #[serde(default)]
     pub expect: BTreeMap<String, Mapping>,
-    /// (name, kernel parameters) of each way to boot; a step is bad if
-    /// any is. One plain boot without a series.
+    /// Each way to boot (named by its label; its own fragments, merged
+    /// after `fragments`; its kernel parameters); one kernel is built per
+    /// distinct config, and a step is bad if any variant is. One plain
+    /// boot without a series.
     #[serde(default)]
-    pub variants: Vec<(String, Vec<String>)>,
+    pub variants: Vec<runs::VariantSpec>,
     #[serde(default = "one")]
     pub repeat: u32,
     #[serde(default)]
@@ -143,7 +145,10 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
         expect: s.as_ref().map(|s| s.expect.clone()).unwrap_or_default(),
         variants: runs::variants_of(s.as_ref())
             .into_iter()
-            .map(|v| (v.label(s.as_ref()), v.append))
+            .map(|v| runs::VariantSpec {
+                name: v.label(s.as_ref()),
+                ..v
+            })
             .collect(),
         repeat: a.runs.repeat,
         allow_flaky: a.runs.allow_flaky,
@@ -355,108 +360,143 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
         boot_s: 0.0,
     };
     let started = std::time::Instant::now();
-    // A series' own options do not exist before the patch that adds them
-    // (lenient). A config that kbuild cannot make as asked at this commit,
-    // or a failed build, cannot test it (skip); anything else is daxkit's
-    // own failure and aborts the bisect.
-    let kernel = match kconfig::configure_lenient(&home, &applied, &plan.fragments) {
-        Ok(cfg) => {
+    let specs = if plan.variants.is_empty() {
+        vec![runs::VariantSpec {
+            name: "kernel".to_owned(),
+            config: Vec::new(),
+            append: Vec::new(),
+        }]
+    } else {
+        plan.variants.clone()
+    };
+    let kernels = runs::kernel_plans(&plan.fragments, &specs)?;
+    // One kernel per distinct variant config. A series' own options do
+    // not exist before the patch that adds them (lenient). A config that
+    // kbuild cannot make as asked at this commit, or a failed build,
+    // cannot test the variants that need it (skip); anything else (a
+    // missing tool, daxkit's own I/O) aborts the bisect (128) rather than
+    // skipping every commit.
+    let mut bzimages: Vec<Option<PathBuf>> = vec![None; specs.len()];
+    let mut unbuilt: Vec<String> = Vec::new();
+    for (n, k) in kernels.iter().enumerate() {
+        let log = if kernels.len() == 1 {
+            step_dir.join("build.log")
+        } else {
+            step_dir.join(format!("build-{}.log", n + 1))
+        };
+        let names = k.names(&specs);
+        let kernel = kconfig::configure_lenient(&home, &applied, &k.fragments).and_then(|cfg| {
             let opts = BuildOptions {
                 cc: plan.cc.clone(),
                 jobs: exec::cores(),
                 target: None,
-                log_copy: Some(step_dir.join("build.log")),
+                log_copy: Some(log),
             };
             build::build(&home, &applied, &cfg.stamp, &opts)
+        });
+        match kernel {
+            Ok(b) => {
+                for &i in &k.variants {
+                    bzimages[i] = Some(b.bzimage.clone());
+                }
+            }
+            Err(e) if exec::interrupted() || exec::is_host_error(&e) || !cannot_build(&e) => {
+                let e = kconfig::for_variants(e, &names);
+                return Err(e.context(format!("building {}", tree::short(commit))));
+            }
+            Err(e) => {
+                let e = kconfig::for_variants(e, &names);
+                let what = if kernels.len() == 1 {
+                    String::new()
+                } else {
+                    format!("kernel of {names}: ")
+                };
+                unbuilt.push(format!("{what}{}", first_line(&format!("{e:#}"))));
+            }
         }
-        Err(e) if cannot_build(&e) => Err(e),
-        Err(e) => return Err(e.context(format!("configuring {}", tree::short(commit)))),
-    };
+    }
     result.build_s = started.elapsed().as_secs_f64();
     let booting = std::time::Instant::now();
-    match kernel {
-        // Only a kernel that does not build (make failed) or a config
-        // kbuild cannot make at this commit is a skip; anything else (a
-        // missing tool, daxkit's own I/O) aborts the bisect (128) rather
-        // than skipping every commit.
-        Err(e) if exec::interrupted() || exec::is_host_error(&e) || !cannot_build(&e) => {
-            return Err(e)
-        }
-        Err(e) => {
-            result.why = format!("skip: cannot build: {}", first_line(&format!("{e:#}")));
-        }
-        Ok(k) => {
-            let opts = RunOptions {
-                cases: plan.cases.clone(),
-                filesystems: plan.filesystems.clone(),
-                bench_mib: 0,
-                accel: match plan.accel.as_str() {
-                    "kvm" => vm::accel::AccelArg::Kvm,
-                    "tcg" => vm::accel::AccelArg::Tcg,
-                    _ => vm::accel::AccelArg::Auto,
-                },
-                timeout: plan.timeout,
-                repeat: plan.repeat,
-                allow_flaky: plan.allow_flaky,
-                fault: plan.fault,
-            };
-            let variants = if plan.variants.is_empty() {
-                vec![("kernel".to_owned(), Vec::new())]
-            } else {
-                plan.variants.clone()
-            };
-            let rplan = opts.run_plan();
-            // A boot the infrastructure spoiled (QEMU failed, a timeout, a
-            // garbled stream, a panic before hello) is retried once before
-            // a skip; a cannot-test the guest reported (a failed signal, a
-            // missing result) would only repeat. Both attempts' evidence
-            // stays in the step folder.
-            let mut tries = Vec::new();
-            for attempt in 1..=2 {
-                let mut classes = Vec::new();
-                let mut whys = Vec::new();
-                let mut spoiled = false;
-                for (name, append) in &variants {
-                    let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(name)));
-                    let v = runs::boot_variant(
-                        &home,
-                        &runs::Boot {
-                            name,
-                            commit,
-                            vm: opts.vm_args(&k.bzimage, append),
-                            plan: &rplan,
-                            watchdog: opts.watchdog(),
-                            expect: Some(&plan.expect),
-                            dir: &dir,
-                            repeat: opts.repeat,
-                            allow_flaky: opts.allow_flaky,
-                        },
-                    )?;
-                    let j = v.judgement();
-                    whys.push(format!("{name}: {}", j.why()));
-                    classes.push(j.class);
-                    spoiled |= infrastructure_failed(&v.run);
-                    result.run_dir = Some(dir);
-                    if exec::interrupted() {
-                        break;
-                    }
-                }
-                let class = judge::combine_variants(&classes);
-                result.code = class.code();
-                tries.push(format!("attempt {attempt}: {}", whys.join("; ")));
-                result.why = tries.join(" | ");
+    if bzimages.iter().all(Option::is_none) {
+        result.why = format!("skip: cannot build: {}", unbuilt.join("; "));
+    } else {
+        let opts = RunOptions {
+            cases: plan.cases.clone(),
+            filesystems: plan.filesystems.clone(),
+            bench_mib: 0,
+            accel: match plan.accel.as_str() {
+                "kvm" => vm::accel::AccelArg::Kvm,
+                "tcg" => vm::accel::AccelArg::Tcg,
+                _ => vm::accel::AccelArg::Auto,
+            },
+            timeout: plan.timeout,
+            repeat: plan.repeat,
+            allow_flaky: plan.allow_flaky,
+            fault: plan.fault,
+        };
+        let rplan = opts.run_plan();
+        // A boot the infrastructure spoiled (QEMU failed, a timeout, a
+        // garbled stream, a panic before hello) is retried once before
+        // a skip; a cannot-test the guest reported (a failed signal, a
+        // missing result) would only repeat. Both attempts' evidence
+        // stays in the step folder. A variant whose kernel did not build
+        // cannot test this commit (a bad one that did build still wins).
+        let mut tries = Vec::new();
+        for attempt in 1..=2 {
+            let mut classes = Vec::new();
+            let mut whys = Vec::new();
+            let mut spoiled = false;
+            for (v, bz) in specs.iter().zip(&bzimages) {
+                let Some(bz) = bz else {
+                    whys.push(format!("{}: cannot build", v.name));
+                    classes.push(Class::CannotTest);
+                    continue;
+                };
+                let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(&v.name)));
+                let config = runs::variant_config(v)?;
+                let variant = runs::boot_variant(
+                    &home,
+                    &runs::Boot {
+                        name: &v.name,
+                        commit,
+                        config: &config,
+                        vm: opts.vm_args(bz, &v.append),
+                        plan: &rplan,
+                        watchdog: opts.watchdog(),
+                        expect: Some(&plan.expect),
+                        dir: &dir,
+                        repeat: opts.repeat,
+                        allow_flaky: opts.allow_flaky,
+                    },
+                )?;
+                let j = variant.judgement();
+                whys.push(format!("{}: {}", v.name, j.why()));
+                classes.push(j.class);
+                spoiled |= infrastructure_failed(&variant.run);
+                result.run_dir = Some(dir);
                 if exec::interrupted() {
-                    result.code = exit::INTERRUPTED;
                     break;
                 }
-                if class != Class::CannotTest || !spoiled {
-                    break;
-                }
-                ui::note(format!(
-                    "boot could not test ({}); retrying",
-                    whys.join("; ")
-                ));
             }
+            let class = judge::combine_variants(&classes);
+            result.code = class.code();
+            let mut why = whys.join("; ");
+            if !unbuilt.is_empty() {
+                why += &format!(" (cannot build: {})", unbuilt.join("; "));
+            }
+            tries.push(format!("attempt {attempt}: {why}"));
+            result.why = tries.join(" | ");
+            if exec::interrupted() {
+                result.code = exit::INTERRUPTED;
+                break;
+            }
+            if class != Class::CannotTest || !spoiled {
+                break;
+            }
+            ui::note(format!(
+                "boot could not test ({}); retrying",
+                whys.join("; ")
+            ));
         }
     }
     result.boot_s = booting.elapsed().as_secs_f64();

@@ -9,7 +9,7 @@ use crate::cli::ConfigArgs;
 use crate::exec::Cmd;
 use crate::home::Home;
 use crate::runs::{self, RunOptions};
-use crate::{exit, kconfig, series, tree, ui};
+use crate::{exit, kconfig, kernel_checks, series, tree, ui};
 use anyhow::{bail, Result};
 use clap::Args;
 use daxkit_harness::judge::{self, Class};
@@ -23,8 +23,21 @@ pub struct CheckSeriesArgs {
     /// Also boot each patch's kernel and run the cases.
     #[arg(long)]
     pub run: bool,
+    /// The kernel-standard checks after each patch's build: `all` (no new
+    /// W=1 or sparse warnings in touched files, rustfmt and clippy clean
+    /// touched Rust files, and a second build with the other CONFIG_RUST
+    /// setting), `objects` (all but the second build), `none`.
+    #[arg(long, value_enum, default_value = "all")]
+    pub checks: Checks,
     #[command(flatten)]
     pub runs: RunOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Checks {
+    All,
+    Objects,
+    None,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,11 +55,25 @@ pub struct PatchRow {
     pub note: String,
     /// The build failed and so does the base's: not the patch's doing.
     pub base_fails_too: bool,
+    /// The kernel-standard checks ([`crate::kernel_checks`]).
+    pub checks: Vec<kernel_checks::CheckRow>,
+    /// Wall seconds those took.
+    pub checks_s: f64,
 }
 
 impl PatchRow {
     fn ok(&self) -> bool {
-        self.checkpatch_ok && self.build_ok && self.cases.is_none_or(|c| c == exit::GOOD)
+        self.checkpatch_ok
+            && self.build_ok
+            && self.checks_ok()
+            && self.cases.is_none_or(|c| c == exit::GOOD)
+    }
+
+    fn checks_ok(&self) -> bool {
+        !self
+            .checks
+            .iter()
+            .any(|c| c.status == kernel_checks::Status::Fail)
     }
 }
 
@@ -66,6 +93,11 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     let opts = BuildOptions::from_args(&a.config);
     let dir = home.new_run(&format!("check-{}", s.name))?;
     let variants = runs::variants_of(Some(&s));
+    let kernels = runs::kernel_plans(&frags, &variants)?;
+    let configs = variants
+        .iter()
+        .map(runs::variant_config)
+        .collect::<Result<Vec<_>>>()?;
     let plan = a.runs.run_plan();
     let mut rows = Vec::new();
     let mut base_builds: Option<bool> = None;
@@ -103,33 +135,87 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             cases: None,
             note: String::new(),
             base_fails_too: false,
+            checks: Vec::new(),
+            checks_s: 0.0,
         };
         let t = Instant::now();
-        // This patch's own build log, kept next to its checkpatch output.
-        let opts = BuildOptions {
-            log_copy: Some(dir.join(format!("{:04}.build.log", i + 1))),
-            ..opts.clone()
-        };
-        let built = match kconfig::configure_lenient(home, &at, &frags)
-            .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
-        {
-            // The host, not the patch (128), or Ctrl-C (130): not a row.
-            Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
-                let _ = tree::checkout(home, &base, &applied.head);
-                return Err(e);
+        // One build per distinct variant config: each must build at every
+        // patch. This patch's own build logs, next to its checkpatch output.
+        let mut bzimages: Vec<Option<std::path::PathBuf>> = vec![None; variants.len()];
+        let mut failed: Option<(String, anyhow::Error)> = None;
+        for (n, k) in kernels.iter().enumerate() {
+            let log = if kernels.len() == 1 {
+                dir.join(format!("{:04}.build.log", i + 1))
+            } else {
+                dir.join(format!("{:04}.build-{}.log", i + 1, n + 1))
+            };
+            let opts = BuildOptions {
+                log_copy: Some(log),
+                ..opts.clone()
+            };
+            let names = k.names(&variants);
+            match kconfig::configure_lenient(home, &at, &k.fragments)
+                .and_then(|cfg| build::build(home, &at, &cfg.stamp, &opts))
+            {
+                Ok(b) => {
+                    for &v in &k.variants {
+                        bzimages[v] = Some(b.bzimage.clone());
+                    }
+                }
+                // The host, not the patch (128), or Ctrl-C (130): not a row.
+                Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
+                    let _ = tree::checkout(home, &base, &applied.head);
+                    return Err(kconfig::for_variants(e, &names));
+                }
+                Err(e) => {
+                    let e = kconfig::for_variants(e, &names);
+                    failed = Some((names, e));
+                    break;
+                }
             }
-            b => b,
-        };
+        }
         row.build_s = t.elapsed().as_secs_f64();
-        match built {
-            Ok(b) => {
+        match failed {
+            None => {
                 row.build_ok = true;
+                if a.checks != Checks::None {
+                    let t = Instant::now();
+                    let parent = match i {
+                        0 => base.base.clone(),
+                        _ => applied.commits[i - 1].0.clone(),
+                    };
+                    // The build dir holds the last kernel built: check
+                    // with its config.
+                    let last = kernels.last().map_or(&frags, |k| &k.fragments);
+                    let checked = kernel_checks::run(
+                        home,
+                        &at,
+                        &parent,
+                        i + 1,
+                        &patch.diff,
+                        last,
+                        &opts,
+                        &dir,
+                        a.checks == Checks::All,
+                    );
+                    match checked {
+                        Ok(c) => row.checks = c,
+                        Err(e) => {
+                            let _ = tree::checkout(home, &base, &applied.head);
+                            return Err(e.context(format!("checks of patch {}", i + 1)));
+                        }
+                    }
+                    row.checks_s = t.elapsed().as_secs_f64();
+                }
                 if a.run {
                     // Every variant of the series, judged against the
                     // series' expectations; the patch is bad if any is.
                     let mut classes = Vec::new();
                     let mut notes = Vec::new();
-                    for v in &variants {
+                    for ((v, bz), config) in variants.iter().zip(&bzimages).zip(&configs) {
+                        let Some(bz) = bz else {
+                            bail!("variant {}: no kernel built (a daxkit bug)", v.name);
+                        };
                         let run_dir = dir.join(format!("{:04}-run-{}", i + 1, runs::slug(&v.name)));
                         let name = v.label(Some(&s));
                         let variant = runs::boot_variant(
@@ -137,7 +223,8 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                             &runs::Boot {
                                 name: &name,
                                 commit,
-                                vm: a.runs.vm_args(&b.bzimage, &v.append),
+                                config,
+                                vm: a.runs.vm_args(bz, &v.append),
                                 plan: &plan,
                                 watchdog: a.runs.watchdog(),
                                 expect: Some(&s.expect),
@@ -161,18 +248,25 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                     row.note = notes.join("; ");
                 }
             }
-            Err(e) => {
-                row.note = format!("{e:#}").lines().next().unwrap_or("").to_owned();
-                // Whose fault: does the base build with the same config?
+            Some((names, e)) => {
+                let whose = if kernels.len() == 1 {
+                    String::new()
+                } else {
+                    format!("kernel of {names}: ")
+                };
+                row.note = format!("{whose}{}", format!("{e:#}").lines().next().unwrap_or(""));
+                // Whose fault: does the base build with the same configs?
                 if *base_builds.get_or_insert_with(|| {
                     let at_base = Applied {
                         head: base.base.clone(),
                         ..applied.clone()
                     };
                     let _ = tree::checkout(home, &base, &base.base);
-                    kconfig::configure_lenient(home, &at_base, &frags)
-                        .and_then(|cfg| build::build(home, &at_base, &cfg.stamp, &opts))
-                        .is_ok()
+                    kernels.iter().all(|k| {
+                        kconfig::configure_lenient(home, &at_base, &k.fragments)
+                            .and_then(|cfg| build::build(home, &at_base, &cfg.stamp, &opts))
+                            .is_ok()
+                    })
                 }) {
                     row.note += " (the base builds)";
                 } else {
@@ -189,6 +283,16 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         serde_json::to_string_pretty(&rows)?,
     )?;
     print!("{}", table(&rows));
+    let checks: Vec<kernel_checks::CheckRow> =
+        rows.iter().flat_map(|r| r.checks.iter().cloned()).collect();
+    if !checks.is_empty() {
+        println!();
+        print!("{}", kernel_checks::table(&checks));
+        let (b, c): (f64, f64) = rows
+            .iter()
+            .fold((0.0, 0.0), |(b, c), r| (b + r.build_s, c + r.checks_s));
+        println!("time: builds {b:.0} s, checks {c:.0} s");
+    }
     println!("folder: {}", dir.display());
     // checkpatch findings and a build the series broke are the series'
     // (bad); a build whose base fails too cannot test; the case runs are
@@ -198,7 +302,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
         .map(|r| {
             if !r.build_ok && r.base_fails_too {
                 Class::CannotTest
-            } else if !r.checkpatch_ok || !r.build_ok {
+            } else if !r.checkpatch_ok || !r.build_ok || !r.checks_ok() {
                 Class::Bad
             } else {
                 match r.cases {

@@ -406,6 +406,8 @@ pub enum Need {
     Speed,
     /// `daxkit shell` only.
     DebugShell,
+    /// check-series' kernel-standard checks only (sparse).
+    Checks,
     /// daxkit's own tests only.
     Tests,
 }
@@ -428,6 +430,7 @@ impl Need {
             Need::Rust => "CONFIG_RUST",
             Need::Speed => "rebuild cache (optional)",
             Need::DebugShell => "daxkit shell (optional)",
+            Need::Checks => "check-series' kernel checks (optional)",
             Need::Tests => "daxkit's tests (optional)",
         }
     }
@@ -475,6 +478,7 @@ pub const TOOLS: &[Tool] = &[
     tool("cpio", Provider::Apt("cpio"), Need::Tests),
     tool("chromium", Provider::Apt("chromium"), Need::Tests),
     tool("distccd", Provider::Apt("distcc"), Need::Tests),
+    tool("sparse", Provider::Apt("sparse"), Need::Checks),
 ];
 
 /// A host file daxkit needs that is not a program (headers a kernel build

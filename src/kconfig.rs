@@ -156,6 +156,21 @@ impl ConfigReport {
 #[error("{0}")]
 pub struct ConfigDoesNotHold(pub String);
 
+/// `e` with the variants whose config it is named, when it is a config
+/// that does not hold (still a [`ConfigDoesNotHold`]); any other error
+/// as is. An empty `names` (a series without variants) changes nothing.
+pub fn for_variants(e: anyhow::Error, names: &str) -> anyhow::Error {
+    if names.is_empty() {
+        return e;
+    }
+    match e.downcast::<ConfigDoesNotHold>() {
+        Ok(ConfigDoesNotHold(msg)) => {
+            ConfigDoesNotHold(format!("config of variant {names}: {msg}")).into()
+        }
+        Err(e) => e,
+    }
+}
+
 /// Writes and verifies `.config` in the build dir of `applied`.
 pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
     configure_with(home, applied, frags, false)
@@ -171,11 +186,41 @@ pub fn configure_lenient(
     configure_with(home, applied, frags, true)
 }
 
+/// Like [`configure_lenient`], with `symbol` forced off by the last
+/// fragment: options that cannot hold only because `symbol=n` is among
+/// their unmet dependencies fall away (check-series' CONFIG_RUST=n build
+/// of a series whose Rust code needs Rust).
+pub fn configure_without(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+    symbol: &str,
+) -> Result<ConfigReport> {
+    configure_inner(home, applied, frags, true, Some(symbol))
+}
+
 fn configure_with(
     home: &Home,
     applied: &Applied,
     frags: &[PathBuf],
     unknown_ok: bool,
+) -> Result<ConfigReport> {
+    configure_inner(home, applied, frags, unknown_ok, None)
+}
+
+/// Whether `m` failed only for want of `symbol` (`symbol=n` among its
+/// unmet dependencies; `HAVE_RUST=n` is not `RUST=n`).
+pub fn needs_only(m: &Mismatch, symbol: &str) -> bool {
+    let off = format!("{symbol}=n");
+    m.why.starts_with("unmet dependencies: ") && m.why.split([' ', ',']).any(|w| w == off)
+}
+
+fn configure_inner(
+    home: &Home,
+    applied: &Applied,
+    frags: &[PathBuf],
+    unknown_ok: bool,
+    without: Option<&str>,
 ) -> Result<ConfigReport> {
     // The tree's Kconfig must be the commit's: another command may have
     // moved the shared worktree since `applied` was made (reproduce applies
@@ -250,6 +295,9 @@ fn configure_with(
     let mut mismatches = verify(&requests, &actual, &kconfig);
     if unknown_ok {
         mismatches.retain(|m| !kconfig.is_unknown(&m.name));
+    }
+    if let Some(sym) = without {
+        mismatches.retain(|m| !needs_only(m, sym));
     }
     if !mismatches.is_empty() {
         let mut msg = format!(
@@ -568,6 +616,56 @@ mod tests {
             assert!(merged[o].from.contains("debug.config"), "{o}");
         }
         assert!(!merged.contains_key("KASAN"));
+    }
+
+    /// A variant's config that does not hold stays a ConfigDoesNotHold
+    /// (a bisect skips it, elsewhere exit 128) and names the variant.
+    #[test]
+    fn config_that_does_not_hold_names_the_variants() {
+        let e: anyhow::Error = ConfigDoesNotHold(
+            "1 of 9 requested options did not hold:\n  CONFIG_FS_DAX_PMD_RUST: requested y, got not set (rust.config:1)".into(),
+        )
+        .into();
+        let e = for_variants(e, "Rust");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("config of variant Rust: 1 of 9 requested options did not hold"),
+            "{msg}"
+        );
+        assert!(msg.contains("rust.config:1"), "{msg}");
+        assert!(e.is::<ConfigDoesNotHold>());
+        // Other errors and series without variants are left alone.
+        let e = for_variants(anyhow::anyhow!("make: not found"), "Rust");
+        assert_eq!(e.to_string(), "make: not found");
+        let e = for_variants(ConfigDoesNotHold("x".into()).into(), "");
+        assert_eq!(e.to_string(), "x");
+    }
+
+    #[test]
+    fn options_that_need_only_rust_fall_away_without_it() {
+        let m = |why: &str| Mismatch {
+            name: "FS_DAX_PMD_RUST".into(),
+            requested: "y".into(),
+            actual: "not set".into(),
+            from: "dax-pmd.config:4".into(),
+            why: why.into(),
+        };
+        assert!(needs_only(
+            &m("unmet dependencies: RUST=n [fs/Kconfig]"),
+            "RUST"
+        ));
+        assert!(needs_only(
+            &m("unmet dependencies: FS_DAX=y, RUST=n [fs/Kconfig]"),
+            "RUST"
+        ));
+        assert!(!needs_only(
+            &m("unmet dependencies: HAVE_RUST=n [init/Kconfig]"),
+            "RUST"
+        ));
+        assert!(!needs_only(
+            &m("unknown option: no Kconfig in this tree defines it"),
+            "RUST"
+        ));
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod gc;
 mod home;
 mod image;
 mod kconfig;
+mod kernel_checks;
 mod report;
 mod reproduce;
 mod runs;

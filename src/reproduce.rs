@@ -10,7 +10,7 @@ use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
 use crate::home::{self, Home};
-use crate::report::model::{BaseInfo, Report, SeriesInfo, Variant, REPORT_FORMAT};
+use crate::report::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
 use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
 use crate::{kconfig, tree, ui};
@@ -94,35 +94,70 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     let stock_frags = kconfig::fragments(&a.config, None)?;
     let patched = apply::apply(home, &base, Some(&series))?;
     let frags = kconfig::fragments(&a.config, Some(&series))?;
+    let specs = runs::variants_of(Some(&series));
+    let kernels = runs::kernel_plans(&frags, &specs)?;
+    let configs = specs
+        .iter()
+        .map(runs::variant_config)
+        .collect::<Result<Vec<_>>>()?;
     let out = home.new_run(&format!("reproduce-{}", series.name))?;
-    ui::step(format!("reproduce {} → {}", series.name, out.display()));
+    ui::step(format!(
+        "reproduce {} → {} ({} variant{}, {} patched kernel{})",
+        series.name,
+        out.display(),
+        specs.len(),
+        if specs.len() == 1 { "" } else { "s" },
+        kernels.len(),
+        if kernels.len() == 1 { "" } else { "s" }
+    ));
     let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
-    let patched_kernel = build_into(home, &patched, &frags, &opts, &out.join("series"))?;
+    // One build per distinct variant config; the variants that share it
+    // boot the same kernel with their own command lines.
+    let mut built: Vec<Option<Result<PathBuf, String>>> = vec![None; specs.len()];
+    for (n, k) in kernels.iter().enumerate() {
+        // Not `series-*`: those are the variants' run folders.
+        let dir = if kernels.len() == 1 {
+            out.join("series")
+        } else {
+            out.join(format!("kernel-{}", n + 1))
+        };
+        let kernel = build_variant_kernel(home, &patched, k, &specs, &opts, &dir)?;
+        for &i in &k.variants {
+            built[i] = Some(kernel.clone());
+        }
+    }
 
     let plan = a.runs.run_plan();
-    let boot =
-        |name: &str, applied: &Applied, kernel: &Path, append: &[String], expect, dir: &Path| {
-            runs::boot_variant(
-                home,
-                &runs::Boot {
-                    name,
-                    commit: &applied.head,
-                    vm: a.runs.vm_args(kernel, append),
-                    plan: &plan,
-                    watchdog: a.runs.watchdog(),
-                    expect,
-                    dir,
-                    repeat: a.runs.repeat,
-                    allow_flaky: a.runs.allow_flaky,
-                },
-            )
-        };
+    let boot = |name: &str,
+                applied: &Applied,
+                config: &[Fragment],
+                kernel: &Path,
+                append: &[String],
+                expect,
+                dir: &Path| {
+        runs::boot_variant(
+            home,
+            &runs::Boot {
+                name,
+                commit: &applied.head,
+                config,
+                vm: a.runs.vm_args(kernel, append),
+                plan: &plan,
+                watchdog: a.runs.watchdog(),
+                expect,
+                dir,
+                repeat: a.runs.repeat,
+                allow_flaky: a.runs.allow_flaky,
+            },
+        )
+    };
     let stock_dir = out.join("stock");
     let mut variants = vec![match &stock_kernel {
-        Ok(k) => boot("stock", &stock, k, &[], None, &stock_dir)?,
+        Ok(k) => boot("stock", &stock, &[], k, &[], None, &stock_dir)?,
         Err(why) => runs::unbuilt_variant(
             "stock",
             &stock.head,
+            &[],
             &[],
             None,
             &stock_dir,
@@ -130,29 +165,32 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
             Blame::Base,
         ),
     }];
-    for v in runs::variants_of(Some(&series)) {
+    for ((v, kernel), config) in specs.iter().zip(built).zip(&configs) {
         if crate::exec::interrupted() {
             break;
         }
         let name = v.label(Some(&series));
         let dir = out.join(format!("series-{}", runs::slug(&v.name)));
-        variants.push(match &patched_kernel {
-            Ok(k) => boot(&name, &patched, k, &v.append, Some(&series.expect), &dir)?,
+        let expect = Some(&series.expect);
+        variants.push(match kernel {
+            Some(Ok(k)) => boot(&name, &patched, config, &k, &v.append, expect, &dir)?,
             // The series broke a base that builds: its fault. A base that
             // does not build either cannot test the series.
-            Err(why) => runs::unbuilt_variant(
+            Some(Err(why)) => runs::unbuilt_variant(
                 &name,
                 &patched.head,
+                config,
                 &v.append,
-                Some(&series.expect),
+                expect,
                 &dir,
-                why,
+                &why,
                 if stock_kernel.is_ok() {
                     Blame::Series
                 } else {
                     Blame::Base
                 },
             ),
+            None => anyhow::bail!("variant {name}: no kernel planned (a daxkit bug)"),
         });
     }
     if crate::exec::interrupted() {
@@ -160,6 +198,21 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     }
     let report = make_report(&base, Some(&series), &patched, variants)?;
     Ok((report, out))
+}
+
+/// Builds the kernel of one [`runs::KernelPlan`] (config and log in
+/// `dir`). A variant fragment that kbuild does not honour is the same
+/// error as any fragment's, naming the variants that asked for it.
+pub fn build_variant_kernel(
+    home: &Home,
+    applied: &Applied,
+    k: &runs::KernelPlan,
+    specs: &[runs::VariantSpec],
+    opts: &BuildOptions,
+    dir: &Path,
+) -> Result<Result<PathBuf, String>> {
+    build_into(home, applied, &k.fragments, opts, dir)
+        .map_err(|e| kconfig::for_variants(e, &k.names(specs)))
 }
 
 /// Configures and builds `applied`, keeping config and build log in

@@ -6,7 +6,7 @@
 //! judge the same evidence the same way.
 
 use crate::home::Home;
-use crate::report::model::Variant;
+use crate::report::model::{Fragment, Variant};
 use crate::series::Series;
 use crate::vm::{self, accel::AccelArg, launch::Watchdog, PmemArg, VmArgs};
 use crate::{exec, ui};
@@ -80,11 +80,14 @@ impl RunOptions {
     }
 }
 
-/// One way to boot a series' kernel: a name and its kernel parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One way to boot a series' kernel: a name, its own Kconfig fragments
+/// (merged after the series') and its kernel parameters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VariantSpec {
     /// Empty for a series without variants (or no series).
     pub name: String,
+    /// Absolute paths, as [`crate::series`] resolved them.
+    pub config: Vec<PathBuf>,
     pub append: Vec<String>,
 }
 
@@ -108,14 +111,83 @@ pub fn variants_of(series: Option<&Series>) -> Vec<VariantSpec> {
             .iter()
             .map(|v| VariantSpec {
                 name: v.name.clone(),
+                config: v.config.clone(),
                 append: v.append.clone(),
             })
             .collect(),
         _ => vec![VariantSpec {
             name: String::new(),
+            config: Vec::new(),
             append: Vec::new(),
         }],
     }
+}
+
+/// One kernel to build for a commit: the fragments it is configured
+/// with and the variants (indices into the list given) that boot it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelPlan {
+    /// The common fragments, then the variants' own.
+    pub fragments: Vec<PathBuf>,
+    pub variants: Vec<usize>,
+}
+
+impl KernelPlan {
+    /// `C, Rust`: the variants that boot this kernel, for messages.
+    pub fn names(&self, variants: &[VariantSpec]) -> String {
+        self.variants
+            .iter()
+            .map(|&i| variants[i].name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The kernels `variants` need on top of the common fragments `frags`:
+/// one per distinct merged config (what kbuild is asked for, not which
+/// files say it), in the variants' order. Variants whose fragments ask
+/// for nothing new share the plain kernel and differ only in `append`.
+pub fn kernel_plans(frags: &[PathBuf], variants: &[VariantSpec]) -> Result<Vec<KernelPlan>> {
+    let mut plans: Vec<(Vec<(String, String)>, KernelPlan)> = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let all: Vec<PathBuf> = frags.iter().chain(&v.config).cloned().collect();
+        let merged: Vec<(String, String)> = crate::kconfig::merge(&all)
+            .with_context(|| format!("config of variant {}", v.name))?
+            .into_iter()
+            .map(|(k, r)| (k, r.value))
+            .collect();
+        match plans.iter_mut().find(|(m, _)| *m == merged) {
+            Some((_, p)) => p.variants.push(i),
+            None => plans.push((
+                merged,
+                KernelPlan {
+                    fragments: all,
+                    variants: vec![i],
+                },
+            )),
+        }
+    }
+    Ok(plans.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The options each of a variant's own fragments sets, for the report
+/// (`rust.config: FS_DAX_PMD_RUST=y`).
+pub fn variant_config(v: &VariantSpec) -> Result<Vec<Fragment>> {
+    v.config
+        .iter()
+        .map(|f| {
+            let options = crate::kconfig::merge(std::slice::from_ref(f))?
+                .into_iter()
+                .map(|(k, r)| (format!("CONFIG_{k}"), r.value))
+                .collect();
+            Ok(Fragment {
+                file: f
+                    .file_name()
+                    .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into()),
+                options,
+            })
+        })
+        .collect()
 }
 
 /// Everything one variant's boots need.
@@ -123,6 +195,8 @@ pub struct Boot<'a> {
     pub name: &'a str,
     /// Kernel commit, for the report.
     pub commit: &'a str,
+    /// The variant's own config, for the report.
+    pub config: &'a [Fragment],
     pub vm: VmArgs,
     pub plan: &'a RunPlan,
     pub watchdog: Watchdog,
@@ -171,6 +245,7 @@ pub fn boot_variant(home: &Home, b: &Boot) -> Result<Variant> {
     Ok(Variant {
         name: b.name.to_owned(),
         commit: b.commit.to_owned(),
+        config: b.config.to_vec(),
         append: b.vm.append.clone(),
         run_dir: b.dir.display().to_string(),
         run,
@@ -198,9 +273,11 @@ pub fn boot_variant(home: &Home, b: &Boot) -> Result<Variant> {
 
 /// A variant whose kernel did not build: judged bad when the series broke
 /// a base that builds, cannot-test when the base itself does not build.
+#[allow(clippy::too_many_arguments)]
 pub fn unbuilt_variant(
     name: &str,
     commit: &str,
+    config: &[Fragment],
     append: &[String],
     expect: Option<&BTreeMap<String, Mapping>>,
     dir: &Path,
@@ -210,6 +287,7 @@ pub fn unbuilt_variant(
     Variant {
         name: name.to_owned(),
         commit: commit.to_owned(),
+        config: config.to_vec(),
         append: append.to_vec(),
         run_dir: dir.display().to_string(),
         run: Evidence {
@@ -331,12 +409,90 @@ mod tests {
         assert!(e.to_string().contains("runs on xfs"), "{e}");
     }
 
+    fn spec(name: &str, config: &[&Path]) -> VariantSpec {
+        VariantSpec {
+            name: name.into(),
+            config: config.iter().map(|p| p.to_path_buf()).collect(),
+            append: vec![format!("impl={name}")],
+        }
+    }
+
+    /// One kernel per distinct merged config: what kbuild is asked for,
+    /// not which files ask it.
+    #[test]
+    fn one_kernel_per_distinct_config() {
+        let d = tempfile::tempdir().unwrap();
+        let w = |n: &str, text: &str| {
+            let p = d.path().join(n);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let base = w("base.config", "CONFIG_A=y\nCONFIG_RUST_IMPL=n\n");
+        let c = w("c.config", "# CONFIG_RUST_IMPL is not set\n");
+        let rust = w("rust.config", "CONFIG_RUST_IMPL=y\n");
+        let rust2 = w(
+            "rust-again.config",
+            "# same as rust.config\nCONFIG_RUST_IMPL=y\n",
+        );
+        let kunit = w("kunit.config", "CONFIG_KUNIT=y\n");
+        let frags = vec![base.clone()];
+        let names = |plans: &[KernelPlan], specs: &[VariantSpec]| -> Vec<String> {
+            plans.iter().map(|p| p.names(specs)).collect()
+        };
+
+        // Command line only: one kernel for all.
+        let specs = [spec("C", &[]), spec("Rust", &[])];
+        let plans = kernel_plans(&frags, &specs).unwrap();
+        assert_eq!(names(&plans, &specs), ["C, Rust"]);
+        assert_eq!(plans[0].fragments, frags);
+
+        // c.config only repeats the base: it shares the plain kernel.
+        let specs = [
+            spec("plain", &[]),
+            spec("C", &[&c]),
+            spec("Rust", &[&rust]),
+            spec("Rust2", &[&rust2]),
+            spec("Rust+KUnit", &[&rust, &kunit]),
+        ];
+        let plans = kernel_plans(&frags, &specs).unwrap();
+        assert_eq!(
+            names(&plans, &specs),
+            ["plain, C", "Rust, Rust2", "Rust+KUnit"]
+        );
+        // The first variant's files configure a shared kernel, after the
+        // common fragments.
+        assert_eq!(plans[1].fragments, [base.clone(), rust.clone()]);
+        assert_eq!(plans[2].fragments, [base, rust, kunit]);
+        assert_eq!(plans[2].variants, [4]);
+
+        // A fragment that does not parse names the variant.
+        let bad = w("bad.config", "CONFIG_X\n");
+        let e = kernel_plans(&frags, &[spec("Broken", &[&bad])]).unwrap_err();
+        let e = format!("{e:#}");
+        assert!(e.starts_with("config of variant Broken: "), "{e}");
+        assert!(e.contains("bad.config:1"), "{e}");
+    }
+
+    #[test]
+    fn variant_config_lists_each_fragments_options() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("rust.config");
+        std::fs::write(&f, "CONFIG_FS_DAX_PMD_RUST=y\n# CONFIG_X is not set\n").unwrap();
+        let c = variant_config(&spec("Rust", &[&f])).unwrap();
+        assert_eq!(c[0].file, "rust.config");
+        assert_eq!(
+            c[0].text(),
+            "rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_X=n"
+        );
+        assert!(variant_config(&spec("C", &[])).unwrap().is_empty());
+    }
+
     #[test]
     fn unbuilt_variants_are_judged_by_blame() {
         let d = Path::new("/r");
-        let v = unbuilt_variant("s", "c", &[], None, d, "make failed", Blame::Series);
+        let v = unbuilt_variant("s", "c", &[], &[], None, d, "make failed", Blame::Series);
         assert_eq!(v.exit_code(), judge::exit::BAD);
-        let v = unbuilt_variant("s", "c", &[], None, d, "make failed", Blame::Base);
+        let v = unbuilt_variant("s", "c", &[], &[], None, d, "make failed", Blame::Base);
         assert_eq!(v.exit_code(), judge::exit::CANNOT_TEST);
     }
 }

@@ -33,7 +33,8 @@ pub struct SeriesFile {
     #[serde(default)]
     pub expect: BTreeMap<String, Mapping>,
     /// Ways to run the patched kernel (e.g. the C and the Rust
-    /// implementation, chosen by a boot parameter). Default: one, as is.
+    /// implementation, chosen by a Kconfig fragment or a boot parameter).
+    /// Default: one, as is.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
 }
@@ -42,6 +43,12 @@ pub struct SeriesFile {
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     pub name: String,
+    /// Kconfig fragments of this variant, merged after the series' own
+    /// `config:`. In series.yaml relative to the series folder; in a
+    /// loaded [`Series`], resolved (absolute). Variants with the same
+    /// merged config share one kernel.
+    #[serde(default)]
+    pub config: Vec<PathBuf>,
     /// Kernel command-line parameters for this variant.
     #[serde(default)]
     pub append: Vec<String>,
@@ -158,17 +165,41 @@ pub fn load_yaml(file: &Path) -> Result<Series> {
         })?;
         patches.push(parse_mail(&body, &p.display().to_string())?);
     }
-    let mut config = Vec::new();
-    for c in &sf.config {
-        let p = confined(file, &text, &root, c, "config fragment")?;
+    let fragment = |c: &Path, what: &str| -> Result<PathBuf> {
+        let p = confined(file, &text, &root, c, what)?;
         if !p.is_file() {
             bail!(
-                "{}: config fragment {} is not a file",
+                "{}: {what} {} is not a file",
                 entry_at(file, &text, c),
                 p.display()
             );
         }
-        config.push(p);
+        // A fragment that does not parse fails here, naming its line,
+        // rather than at configure time after the patches are applied.
+        crate::kconfig::merge(std::slice::from_ref(&p))
+            .with_context(|| format!("{}: {what}", entry_at(file, &text, c)))?;
+        Ok(p)
+    };
+    let config = sf
+        .config
+        .iter()
+        .map(|c| fragment(c, "config fragment"))
+        .collect::<Result<Vec<_>>>()?;
+    let mut variants: Vec<VariantSpec> = Vec::new();
+    for v in &sf.variants {
+        if let Some(bad) = variant_name_problem(&v.name, &variants) {
+            bail!("{}: variant {:?}: {bad}", file.display(), v.name);
+        }
+        let what = format!("config fragment of variant {}", v.name);
+        variants.push(VariantSpec {
+            name: v.name.clone(),
+            config: v
+                .config
+                .iter()
+                .map(|c| fragment(c, &what))
+                .collect::<Result<Vec<_>>>()?,
+            append: v.append.clone(),
+        });
     }
     Ok(Series {
         name: sf.name,
@@ -177,9 +208,28 @@ pub fn load_yaml(file: &Path) -> Result<Series> {
         patches,
         config,
         expect: sf.expect,
-        variants: sf.variants,
+        variants,
         origin: dir.to_owned(),
     })
+}
+
+/// Why a variant name cannot be used: variants become report columns and
+/// run folders (`series-<slug>`), so names must be non-empty and differ
+/// in more than case or punctuation.
+fn variant_name_problem(name: &str, earlier: &[VariantSpec]) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("a variant needs a name".into());
+    }
+    let slug = crate::runs::slug(name);
+    earlier
+        .iter()
+        .find(|e| crate::runs::slug(&e.name) == slug)
+        .map(|e| {
+            format!(
+                "same run folder (series-{slug}) as variant {:?}: names must differ",
+                e.name
+            )
+        })
 }
 
 /// `series.yaml:LINE` of the entry naming `rel` (the first line that
@@ -670,6 +720,70 @@ base-commit: 0123456789abcdef0123456789abcdef01234567
         let err = load_err(&dir);
         assert!(err.contains("series.yaml:2: patch 1/1"), "{err}");
         assert!(err.contains("not found"), "{err}");
+    }
+
+    #[test]
+    fn variants_carry_config_fragments() {
+        let (_t, dir) = escape_fixture(
+            "name: x\npatches: [ok.patch]\nconfig: [ok.config]\nvariants:\n  - { name: C, config: [c.config] }\n  - { name: Rust, config: [sub/rust.config], append: [a=1] }\n  - { name: plain }\n",
+        );
+        std::fs::write(dir.join("c.config"), "# CONFIG_R is not set\n").unwrap();
+        std::fs::write(dir.join("sub/rust.config"), "CONFIG_R=y\n").unwrap();
+        let s = load_yaml(&dir.join("series.yaml")).unwrap();
+        let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["C", "Rust", "plain"]);
+        assert!(s.variants[0].config[0].is_absolute());
+        assert!(s.variants[0].config[0].ends_with("s/c.config"));
+        assert!(s.variants[1].config[0].ends_with("s/sub/rust.config"));
+        assert_eq!(s.variants[1].append, ["a=1"]);
+        assert!(s.variants[2].config.is_empty());
+    }
+
+    #[test]
+    fn bad_variants_are_refused_naming_the_variant() {
+        for (variants, extra, want) in [
+            (
+                "  - { name: Rust, config: [nope.config] }\n",
+                None,
+                "series.yaml:5: config fragment of variant Rust",
+            ),
+            (
+                "  - { name: Rust, config: [../secret.txt] }\n",
+                None,
+                "outside the series folder",
+            ),
+            (
+                "  - { name: Rust, config: [bad.config] }\n",
+                Some("CONFIG_R y\n"),
+                "bad.config:1: missing `=`",
+            ),
+            (
+                "  - { name: Rust, config: [sub] }\n",
+                None,
+                "config fragment of variant Rust",
+            ),
+            (
+                "  - { name: C }\n  - { name: c }\n",
+                None,
+                "variant \"c\": same run folder (series-c) as variant \"C\"",
+            ),
+            ("  - { name: \"\" }\n", None, "a variant needs a name"),
+            (
+                "  - { name: C, kconfig: [x] }\n",
+                None,
+                "unknown field `kconfig`",
+            ),
+        ] {
+            let (_t, dir) = escape_fixture(&format!(
+                "name: x\npatches: [ok.patch]\nconfig: [ok.config]\nvariants:\n{variants}"
+            ));
+            if let Some(text) = extra {
+                std::fs::write(dir.join("bad.config"), text).unwrap();
+            }
+            let err = load_err(&dir);
+            assert!(err.contains(want), "{variants}: {err}");
+            assert!(!err.contains("SECRET-CONTENT"), "{err}");
+        }
     }
 
     #[test]

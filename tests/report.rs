@@ -130,7 +130,8 @@ fn merge_joins_case_groups_and_writes_five_files() {
     assert_eq!(
         summary.trim_end(),
         "daxkit: dax-pmd v1 on 6.12.117: BAD (exit 1): stock 15/15; \
-         +series (C) 13/15 (bad), (Rust) 10/15 (bad: panic); \
+         +series (C) [c.config: CONFIG_FS_DAX_PMD_RUST=n] 15/18 (bad), \
+         (Rust) [rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_KUNIT=y] 11/18 (bad: panic); \
          smaps now agrees with ptdump/pagemap on 14/15 (C), 10/10 (Rust); \
          PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.58x)"
     );
@@ -210,11 +211,55 @@ fn merge_refuses_another_format_naming_the_file() {
     let file = old.join("report.json").display().to_string();
     assert!(
         err.contains(&format!(
-            "{file}: report format 0, but this daxkit reads format 2"
+            "{file}: report format 0, but this daxkit reads formats 2 and 3"
         )),
         "{err}"
     );
     assert!(!out.exists(), "nothing written on error");
+}
+
+/// A format-2 report (before variant configs and KUnit results) merges
+/// with a current one; the merged report is the current format.
+#[test]
+fn merge_reads_the_previous_format() {
+    let t = tempfile::tempdir().unwrap();
+    let new = t.path().join("job-xfs");
+    let old = t.path().join("job-ext4");
+    write_report(&new, &only_cases(&|n| n.starts_with("xfs-")));
+    let mut r = only_cases(&|n| n.starts_with("ext4-"));
+    r["format"] = 2.into();
+    for v in r["variants"].as_array_mut().unwrap() {
+        let o = v.as_object_mut().unwrap();
+        o.remove("config");
+        o.remove("ktap");
+        o.insert("bench".into(), Value::Array(vec![]));
+    }
+    write_report(&old, &r);
+    let out = t.path().join("merged");
+    let o = daxkit(
+        t.path(),
+        &[
+            "report",
+            "merge",
+            out.to_str().unwrap(),
+            new.to_str().unwrap(),
+            old.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(merged["format"], 3);
+    // An old variant has no config, so it does not join the new one of
+    // the same name (another kernel, as far as the report can tell).
+    let names: Vec<&str> = merged["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names[0], "stock");
 }
 
 #[test]
@@ -525,9 +570,10 @@ fn html_report_renders_in_headless_chromium() {
         "{summary}"
     );
     assert!(m["summaryBox"]["h"].as_f64().unwrap() > 10.0);
-    // One visible row per case, one cell per variant.
+    // One visible row per case (15, and the patched kernels' 3 KUnit
+    // tests), one cell per variant.
     let rows = m["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 15);
+    assert_eq!(rows.len(), 18);
     for r in rows {
         assert!(r["h"].as_f64().unwrap() > 10.0, "{r}");
         assert_eq!(r["cells"].as_array().unwrap().len(), 3, "{r}");

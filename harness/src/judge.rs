@@ -156,6 +156,8 @@ pub enum CaseStatus {
     Crashed,
     /// A kernel splat fired while it ran.
     Splat,
+    /// A KUnit test reported `not ok`, or its suite never finished.
+    Failed,
     /// Its verdict differs between repeats.
     Flaky,
     /// Not enough signals could tell.
@@ -176,6 +178,7 @@ impl CaseStatus {
             | CaseStatus::Disagree
             | CaseStatus::Crashed
             | CaseStatus::Splat
+            | CaseStatus::Failed
             | CaseStatus::Flaky => Class::Bad,
             CaseStatus::CannotTell | CaseStatus::SignalFailed | CaseStatus::Missing => {
                 Class::CannotTest
@@ -190,6 +193,7 @@ impl CaseStatus {
             CaseStatus::Disagree => "disagree",
             CaseStatus::Crashed => "crashed",
             CaseStatus::Splat => "splat",
+            CaseStatus::Failed => "failed",
             CaseStatus::Flaky => "flaky",
             CaseStatus::CannotTell => "cannot-tell",
             CaseStatus::SignalFailed => "signal-failed",
@@ -505,6 +509,121 @@ pub struct Evidence {
     pub expect: BTreeMap<String, Mapping>,
     /// For [`Outcome::BuildFailed`].
     pub build_blame: Blame,
+    /// The built-in KUnit suites' KTAP results, read from the console.
+    pub ktap: Vec<KtapSuite>,
+}
+
+/// The "filesystem" of KUnit cases in case keys: `kunit/suite.test`.
+pub const KUNIT: &str = "kunit";
+
+/// A KTAP result line's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KtapResult {
+    Ok,
+    NotOk,
+    /// `ok N name # SKIP reason` (or `not ok ... # SKIP`).
+    Skip,
+}
+
+/// One test's KTAP result as the console showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KtapTest {
+    pub name: String,
+    pub result: KtapResult,
+    /// The directive after `#` on the result line (`SKIP reason`).
+    #[serde(default)]
+    pub directive: String,
+    /// Its diagnostic lines (`# ...`, printed before the result line),
+    /// and the results of its own subtests (parameters) that were not ok.
+    #[serde(default)]
+    pub diagnostic: Vec<String>,
+    /// 1-based line of the result in console.log.
+    pub line: usize,
+}
+
+/// One KUnit suite (a subtest of the boot's KTAP document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KtapSuite {
+    pub name: String,
+    /// 1-based console line where it started.
+    pub line: usize,
+    pub tests: Vec<KtapTest>,
+    /// The suite's own result line; `None` when it never finished.
+    pub result: Option<KtapResult>,
+    /// Diagnostic lines of the suite itself (init failures, totals).
+    #[serde(default)]
+    pub diagnostic: Vec<String>,
+}
+
+/// KUnit results as cases (`kunit/suite.test`): `not ok` is failed with
+/// its diagnostic lines as the why, a skip is skipped, a suite that
+/// started but never finished is failed, and so is a suite reported
+/// `not ok` with no failing test to blame (its init failed).
+fn judge_ktap(suites: &[KtapSuite]) -> Vec<CaseJudgement> {
+    let case = |name: String, status, why: String| CaseJudgement {
+        name,
+        fs: KUNIT.to_owned(),
+        expected: Mapping::Unknown,
+        verdict: Mapping::Unknown,
+        status,
+        why,
+    };
+    let diag = |lines: &[String]| {
+        if lines.is_empty() {
+            "no diagnostic lines".to_owned()
+        } else {
+            lines.join(" | ")
+        }
+    };
+    let mut out = Vec::new();
+    for s in suites {
+        for t in &s.tests {
+            let name = format!("{}.{}", s.name, t.name);
+            out.push(match t.result {
+                KtapResult::Ok => case(
+                    name,
+                    CaseStatus::Pass,
+                    format!("ok (console line {})", t.line),
+                ),
+                KtapResult::Skip => case(
+                    name,
+                    CaseStatus::Skipped,
+                    format!("skipped: {}", t.directive.trim_start_matches("SKIP").trim()),
+                ),
+                KtapResult::NotOk => case(
+                    name,
+                    CaseStatus::Failed,
+                    format!("not ok at console line {}: {}", t.line, diag(&t.diagnostic)),
+                ),
+            });
+        }
+        let tests_failed = s.tests.iter().any(|t| t.result == KtapResult::NotOk);
+        match s.result {
+            None => out.push(case(
+                s.name.clone(),
+                CaseStatus::Failed,
+                format!(
+                    "suite started at console line {} but never finished ({} tests reported): {}",
+                    s.line,
+                    s.tests.len(),
+                    diag(&s.diagnostic)
+                ),
+            )),
+            Some(KtapResult::NotOk) if !tests_failed => out.push(case(
+                s.name.clone(),
+                CaseStatus::Failed,
+                format!("suite not ok with no failing test: {}", diag(&s.diagnostic)),
+            )),
+            Some(KtapResult::Skip) if s.tests.is_empty() => out.push(case(
+                s.name.clone(),
+                CaseStatus::Skipped,
+                "suite skipped".to_owned(),
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 impl Evidence {
@@ -671,6 +790,9 @@ pub fn judge(e: &Evidence) -> Judgement {
     if ran {
         cases = judge_cases(e, &mut issues, &mut notes);
     }
+    // KUnit ran at boot, before the guest's hello: its results count
+    // whatever became of the boot afterwards.
+    cases.extend(judge_ktap(&e.ktap));
     // A splat fails the case it fired in, whatever its verdict.
     for s in e.splats.iter().filter(|s| s.allowed.is_none()) {
         if let Some(c) = cases
@@ -1493,6 +1615,138 @@ mod tests {
                 j.why()
             );
         }
+    }
+
+    fn ktest(name: &str, result: KtapResult, diagnostic: &[&str]) -> KtapTest {
+        KtapTest {
+            name: name.into(),
+            result,
+            directive: if result == KtapResult::Skip {
+                "SKIP no hardware".into()
+            } else {
+                String::new()
+            },
+            diagnostic: diagnostic.iter().map(|d| d.to_string()).collect(),
+            line: 40,
+        }
+    }
+
+    fn ksuite(result: Option<KtapResult>, tests: Vec<KtapTest>) -> KtapSuite {
+        KtapSuite {
+            name: "dax_pmd".into(),
+            line: 30,
+            tests,
+            result,
+            diagnostic: vec!["dax_pmd: pass:1 fail:0 skip:0 total:1".into()],
+        }
+    }
+
+    /// KUnit results from the console, one rule a row: (what, suites,
+    /// exit code, a word of the one-line why, each KUnit case's
+    /// `key status`).
+    #[test]
+    fn ktap_rules() {
+        use KtapResult::{NotOk, Ok as KOk, Skip};
+        let good = || ev(&["a"], vec![case("a", Pmd, Pmd)]);
+        type Row<'a> = (&'a str, Vec<KtapSuite>, i32, &'a str, Vec<&'a str>);
+        let rows: Vec<Row> = vec![
+            (
+                "every test ok",
+                vec![ksuite(Some(KOk), vec![ktest("t1", KOk, &[])])],
+                0,
+                "all 2 cases as expected",
+                vec!["kunit/dax_pmd.t1 pass"],
+            ),
+            (
+                "a skip is skipped, not a pass or a failure",
+                vec![ksuite(
+                    Some(KOk),
+                    vec![ktest("t1", KOk, &[]), ktest("t2", Skip, &[])],
+                )],
+                0,
+                "all 2 cases as expected",
+                vec!["kunit/dax_pmd.t1 pass", "kunit/dax_pmd.t2 skipped"],
+            ),
+            (
+                "not ok fails with its diagnostic lines",
+                vec![ksuite(
+                    Some(NotOk),
+                    vec![
+                        ktest("t1", KOk, &[]),
+                        ktest("t2", NotOk, &["t2: EXPECTATION FAILED at x.c:9"]),
+                    ],
+                )],
+                1,
+                "kunit/dax_pmd.t2 failed",
+                vec!["kunit/dax_pmd.t1 pass", "kunit/dax_pmd.t2 failed"],
+            ),
+            (
+                "a suite that never finished fails",
+                vec![ksuite(None, vec![ktest("t1", KOk, &[])])],
+                1,
+                "kunit/dax_pmd failed",
+                vec!["kunit/dax_pmd.t1 pass", "kunit/dax_pmd failed"],
+            ),
+            (
+                "a suite not ok with every test ok (init failed) fails",
+                vec![ksuite(Some(NotOk), vec![ktest("t1", KOk, &[])])],
+                1,
+                "kunit/dax_pmd failed",
+                vec!["kunit/dax_pmd.t1 pass", "kunit/dax_pmd failed"],
+            ),
+            (
+                "a suite skipped as a whole",
+                vec![ksuite(Some(Skip), vec![])],
+                0,
+                "all 1 cases as expected",
+                vec!["kunit/dax_pmd skipped"],
+            ),
+        ];
+        for (what, suites, code, word, want) in rows {
+            let mut e = good();
+            e.ktap = suites;
+            let j = judge(&e);
+            assert_eq!(j.code(), code, "{what}: {}", j.why());
+            assert!(
+                j.why().contains(word),
+                "{what}: {:?} lacks {word:?}",
+                j.why()
+            );
+            let got: Vec<String> = j
+                .cases
+                .iter()
+                .filter(|c| c.fs == KUNIT)
+                .map(|c| format!("{} {}", c.key(), c.status.word()))
+                .collect();
+            assert_eq!(got, want, "{what}");
+        }
+        // The diagnostic lines are the failure's evidence.
+        let mut e = good();
+        e.ktap = vec![ksuite(
+            Some(NotOk),
+            vec![ktest(
+                "t2",
+                NotOk,
+                &["t2: EXPECTATION FAILED at x.c:9", "Expected a == b"],
+            )],
+        )];
+        let j = judge(&e);
+        let c = j.cases.iter().find(|c| c.name == "dax_pmd.t2").unwrap();
+        assert_eq!(
+            c.why,
+            "not ok at console line 40: t2: EXPECTATION FAILED at x.c:9 | Expected a == b"
+        );
+        // KUnit runs before the guest's hello: a boot that then died still
+        // reports its KUnit failures (bad beats the boot's cannot-test).
+        let e = Evidence {
+            outcome: Outcome::Timeout,
+            detail: "no hello".into(),
+            ktap: vec![ksuite(Some(NotOk), vec![ktest("t2", NotOk, &[])])],
+            ..Evidence::default()
+        };
+        let j = judge(&e);
+        assert_eq!(j.code(), exit::BAD, "{}", j.why());
+        assert!(j.why().contains("kunit/dax_pmd.t2 failed"), "{}", j.why());
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! part-way. `tests/fixtures/report/run-a/report.json` is this report as
 //! JSON (checked by `json::tests::committed_fixture_is_current`).
 
-use super::model::{BaseInfo, Report, SeriesInfo, Variant, REPORT_FORMAT};
-use daxkit_harness::judge::{Evidence, GuestError, Outcome};
+use super::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
+use daxkit_harness::judge::{Evidence, GuestError, KtapResult, KtapSuite, KtapTest, Outcome};
 use daxkit_harness::protocol::{
     BenchResult, CaseResult, ErrorKind, Mapping, Plan, Planned, Signal,
 };
@@ -96,6 +96,7 @@ fn variant(name: &str, append: &[&str], cases: Vec<CaseResult>) -> Variant {
     Variant {
         name: name.into(),
         commit: String::new(),
+        config: Vec::new(),
         append: append.iter().map(|s| s.to_string()).collect(),
         run_dir: format!(
             "/root/.daxkit/runs/20261128T231500Z-{}",
@@ -120,6 +121,44 @@ fn variant(name: &str, append: &[&str], cases: Vec<CaseResult>) -> Variant {
         hello_s: Some(1.9),
         total_s: 61.4,
         bench: Vec::new(),
+    }
+}
+
+fn fragment(file: &str, options: &[(&str, &str)]) -> Fragment {
+    Fragment {
+        file: file.into(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A built-in KUnit suite as the console reports it: two tests that ran
+/// and one skipped.
+fn kunit_suite(result: KtapResult) -> KtapSuite {
+    let test = |name: &str, result, directive: &str, line| KtapTest {
+        name: name.into(),
+        result,
+        directive: directive.into(),
+        diagnostic: Vec::new(),
+        line,
+    };
+    KtapSuite {
+        name: "dax_pmd_decide".into(),
+        line: 412,
+        tests: vec![
+            test("dax_pmd_decide_grid", KtapResult::Ok, "", 415),
+            test("dax_pmd_decide_matches_c", KtapResult::Ok, "", 418),
+            test(
+                "dax_pmd_decide_sync_fault",
+                KtapResult::Skip,
+                "SKIP no MAP_SYNC support on this pmem",
+                420,
+            ),
+        ],
+        result: Some(result),
+        diagnostic: vec!["dax_pmd_decide: pass:2 fail:0 skip:1 total:3".into()],
     }
 }
 
@@ -187,6 +226,8 @@ pub fn report() -> Report {
     }
     let mut c = variant("dax-pmd (C)", &["dax_pmd_impl=c"], c_cases);
     c.commit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678".into();
+    c.config = vec![fragment("c.config", &[("CONFIG_FS_DAX_PMD_RUST", "n")])];
+    c.run.ktap = vec![kunit_suite(KtapResult::Ok)];
     c.bench = bench(801.0, 329.6);
     c.total_s = 63.0;
 
@@ -198,6 +239,19 @@ pub fn report() -> Report {
     rust_cases.iter_mut().for_each(patched_smaps);
     let mut rust = variant("dax-pmd (Rust)", &["dax_pmd_impl=rust"], rust_cases);
     rust.commit = c.commit.clone();
+    rust.config = vec![fragment(
+        "rust.config",
+        &[("CONFIG_FS_DAX_PMD_RUST", "y"), ("CONFIG_KUNIT", "y")],
+    )];
+    // One decision differs from 6.12's C, with KUnit's own words.
+    let mut suite = kunit_suite(KtapResult::NotOk);
+    suite.tests[1].result = KtapResult::NotOk;
+    suite.tests[1].diagnostic = vec![
+        "dax_pmd_decide_matches_c: EXPECTATION FAILED at fs/dax_pmd_kunit.c:88".into(),
+        "Expected rust == c, but rust == 3 (DAX_PMD_FALLBACK_VMA_END) c == 0 (DAX_PMD_INSERT)"
+            .into(),
+    ];
+    rust.run.ktap = vec![suite];
     // The guest planned every case, then the kernel died part-way.
     rust.run.plan = Some(plan_of(&stock_cases));
     rust.run.outcome = Outcome::Panic;

@@ -135,19 +135,28 @@ pub fn render(r: &Report) -> String {
 fn variants(o: &mut String, r: &Report) {
     o.push_str(
         "<section>\n<h2>Variants</h2>\n<table id=\"variants\">\n<thead><tr><th>variant</th><th>commit</th>\
-         <th>command line</th><th>outcome</th><th>cases as expected</th><th>accel</th><th>time</th><th>exit</th></tr></thead>\n<tbody>\n",
+         <th>own config</th><th>command line</th><th>outcome</th><th>cases as expected</th><th>accel</th><th>time</th><th>exit</th></tr></thead>\n<tbody>\n",
     );
     for v in &r.variants {
         let (pass, total) = view::pass_count(r, v);
         let _ = writeln!(
             o,
-            "<tr data-variant=\"{}\"{}><th scope=\"row\">{}</th><td><code>{}</code></td><td><code>{}</code></td>\
+            "<tr data-variant=\"{}\"{}><th scope=\"row\">{}</th><td><code>{}</code></td><td>{}</td><td><code>{}</code></td>\
              <td class=\"outcome{}\" title=\"{}\">{}</td><td class=\"num\">{pass}/{total}</td><td>{}</td>\
              <td class=\"num\">{:.1} s</td><td class=\"num{}\">{}</td></tr>",
             esc(&v.name),
             if v.good() { "" } else { " class=\"bad\"" },
             esc(&v.name),
             esc(view::short(&v.commit)),
+            if v.config.is_empty() {
+                "—".to_owned()
+            } else {
+                v.config
+                    .iter()
+                    .map(|f| format!("<code>{}</code>", esc(&f.text())))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            },
             esc(&v.append.join(" ")),
             if v.run.outcome == Outcome::Completed { "" } else { " failed" },
             esc(&v.judgement().why()),
@@ -549,7 +558,10 @@ mod tests {
     #[test]
     fn page_hooks() {
         let html = render(&fixture::report());
-        assert_eq!(html.matches("<tr data-case=").count(), 15);
+        // 15 cases and the 3 KUnit tests of the patched kernels.
+        assert_eq!(html.matches("<tr data-case=").count(), 18);
+        assert!(html.contains("<tr data-case=\"kunit/dax_pmd_decide.dax_pmd_decide_matches_c\">"));
+        assert!(html.contains("<code>rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_KUNIT=y</code>"));
         assert!(html.contains("<tr data-case=\"xfs/pte-prefaulted\">"));
         assert!(
             html.contains("<p id=\"summary\" class=\"summary\">daxkit: dax-pmd v1 on 6.12.117: ")

@@ -118,11 +118,14 @@ pub fn render(r: &Report) -> String {
                         }
                         Class::Good => {}
                     }
+                    let verdict = if j.fs == daxkit_harness::judge::KUNIT {
+                        format!("KUnit {}", j.status.word())
+                    } else {
+                        format!("verdict {} (expected {})", j.verdict, j.expected)
+                    };
                     let _ = writeln!(
                         body,
-                        "      <system-out>verdict {} (expected {}): {}\n{}</system-out>\n    </testcase>",
-                        j.verdict,
-                        j.expected,
+                        "      <system-out>{verdict}: {}\n{}</system-out>\n    </testcase>",
                         escape_body(&j.why),
                         escape_body(&ev)
                     );
@@ -161,6 +164,7 @@ pub fn render(r: &Report) -> String {
         );
         let props = [
             ("commit", v.commit.clone()),
+            ("config", v.config_text()),
             ("append", v.append.join(" ")),
             (
                 "guest_kernel",
@@ -261,7 +265,8 @@ mod tests {
         assert!(stock
             .iter()
             .any(|c| c.attribute("name") == Some("xfs/aligned-shared-write")));
-        // C: one mismatch, one disagreement, with evidence in the message.
+        // C: one mismatch, one disagreement, with evidence in the message
+        // (its KUnit tests pass or skip).
         assert_eq!(suites[1].attribute("failures"), Some("2"));
         fn failure<'a, 'i>(s: &roxmltree::Node<'a, 'i>, case: &str) -> roxmltree::Node<'a, 'i> {
             cases(s)
@@ -297,12 +302,32 @@ mod tests {
         let err = run.children().find(|n| n.has_tag_name("error")).unwrap();
         assert_eq!(err.attribute("type"), Some("panic"));
         assert!(err.attribute("message").unwrap().contains("\\u{1b}[0m"));
-        // 15 planned: 10 passed, 1 crashed, 4 missing; plus the run.
-        assert_eq!(suites[2].attribute("failures"), Some("1"));
+        // 15 planned: 10 passed, 1 crashed, 4 missing; plus the run; plus
+        // 3 KUnit tests: 1 ok, 1 not ok (a failure), 1 skipped.
+        assert_eq!(suites[2].attribute("failures"), Some("2"));
         assert_eq!(suites[2].attribute("errors"), Some("5"));
-        assert_eq!(suites[2].attribute("skipped"), Some("0"));
-        assert_eq!(rust.len(), 15 + 1);
-        assert_eq!(root.attribute("tests"), Some("46"));
+        assert_eq!(suites[2].attribute("skipped"), Some("1"));
+        assert_eq!(rust.len(), 15 + 1 + 3);
+        let kunit = failure(&suites[2], "kunit/dax_pmd_decide.dax_pmd_decide_matches_c");
+        assert_eq!(kunit.attribute("type"), Some("failed"));
+        let msg = kunit.attribute("message").unwrap();
+        assert!(
+            msg.contains("not ok at console line 418: dax_pmd_decide_matches_c: EXPECTATION FAILED at fs/dax_pmd_kunit.c:88"),
+            "{msg}"
+        );
+        // Each variant's own config is a property of its suite.
+        let prop = |s: &roxmltree::Node, name: &str| {
+            s.descendants()
+                .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+                .and_then(|n| n.attribute("value"))
+                .map(str::to_owned)
+        };
+        assert_eq!(prop(&suites[0], "config").as_deref(), Some("—"));
+        assert_eq!(
+            prop(&suites[2], "config").as_deref(),
+            Some("rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_KUNIT=y")
+        );
+        assert_eq!(root.attribute("tests"), Some("52"));
         assert_eq!(
             suites[0].attribute("timestamp"),
             Some("2026-11-28T23:30:00Z")

@@ -67,9 +67,9 @@ pub fn render(r: &Report) -> String {
 
     o.push_str("## Variants\n\n");
     o.push_str(
-        "| variant | commit | command line | outcome | cases as expected | accel | time | exit |\n",
+        "| variant | commit | own config | command line | outcome | cases as expected | accel | time | exit |\n",
     );
-    o.push_str("|---|---|---|---|---|---|---|---|\n");
+    o.push_str("|---|---|---|---|---|---|---|---|---|\n");
     for v in &r.variants {
         let (pass, total) = view::pass_count(r, v);
         let append = if v.append.is_empty() {
@@ -82,11 +82,21 @@ pub fn render(r: &Report) -> String {
         } else {
             format!("**{}**", cell(v.run.outcome.name()))
         };
+        let config = if v.config.is_empty() {
+            "—".to_owned()
+        } else {
+            v.config
+                .iter()
+                .map(|f| code(&f.text()).replace('|', "\\|"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {pass}/{total} | {} | {:.1} s | {} |",
+            "| {} | {} | {} | {} | {} | {pass}/{total} | {} | {:.1} s | {} |",
             cell(&v.name),
             code(view::short(&v.commit)),
+            config,
             append,
             outcome,
             cell(&view::accel_label(v)),
@@ -176,14 +186,23 @@ pub fn render(r: &Report) -> String {
         for v in &r.variants {
             match view::cell(v, k) {
                 Cell::Judged { case, j } => {
+                    // A KUnit test has no mapping to expect: its KTAP
+                    // result and diagnostic lines are the evidence.
+                    let expected = if j.fs == daxkit_harness::judge::KUNIT {
+                        String::new()
+                    } else {
+                        format!(
+                            " (expected {}{})",
+                            j.expected,
+                            case.map(|c| format!(", {} ms", c.duration_ms))
+                                .unwrap_or_default()
+                        )
+                    };
                     let _ = writeln!(
                         o,
-                        "**{}**: {} (expected {}{}) — {}\n",
+                        "**{}**: {}{expected} — {}\n",
                         v.name,
                         view::cell(v, k).text(),
-                        j.expected,
-                        case.map(|c| format!(", {} ms", c.duration_ms))
-                            .unwrap_or_default(),
                         j.why
                     );
                     for s in case.iter().flat_map(|c| &c.signals) {

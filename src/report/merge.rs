@@ -8,10 +8,10 @@
 //! [`merge`] is pure; [`merge_dirs`] reads the folders.
 
 use super::json;
-use super::model::{Report, Variant, REPORT_FORMAT};
+use super::model::{Report, Variant, READS_FORMATS, REPORT_FORMAT};
 use super::view::CaseKey;
 use anyhow::{bail, Result};
-use daxkit_harness::judge::{Evidence, Outcome};
+use daxkit_harness::judge::{Evidence, KtapResult, KtapSuite, Outcome};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,7 @@ fn cases(v: &Variant) -> BTreeSet<CaseKey> {
 fn joinable(a: &Variant, b: &Variant) -> bool {
     a.name == b.name
         && a.commit == b.commit
+        && a.config == b.config
         && a.append == b.append
         && cases(a).is_disjoint(&cases(b))
 }
@@ -85,6 +86,27 @@ fn join_evidence(into: &mut Evidence, e: Evidence) {
     for (k, m) in e.expect {
         into.expect.entry(k).or_insert(m);
     }
+    // Every part booted the same kernel, so KUnit ran in each: one copy
+    // per suite, but a part where a suite failed or never finished wins.
+    for suite in e.ktap {
+        match into.ktap.iter_mut().find(|s| s.name == suite.name) {
+            Some(s) if ktap_worse(&suite, s) => *s = suite,
+            Some(_) => {}
+            None => into.ktap.push(suite),
+        }
+    }
+}
+
+/// Does suite `a` show a failure that `b` does not?
+fn ktap_worse(a: &KtapSuite, b: &KtapSuite) -> bool {
+    let failures = |s: &KtapSuite| {
+        s.tests
+            .iter()
+            .filter(|t| t.result == KtapResult::NotOk)
+            .count()
+            + usize::from(s.result.is_none())
+    };
+    failures(a) > failures(b)
 }
 
 fn join(into: &mut Variant, v: Variant) {
@@ -119,11 +141,12 @@ pub fn merge(inputs: Vec<Input>, created: String) -> Result<Report> {
     let mut titles: Vec<String> = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     for input in inputs {
-        if input.report.format != REPORT_FORMAT {
+        if !READS_FORMATS.contains(&input.report.format) {
             bail!(
-                "{}: report format {}, but this daxkit merges format {REPORT_FORMAT}",
+                "{}: report format {}, but this daxkit merges formats {}",
                 input.source,
-                input.report.format
+                input.report.format,
+                READS_FORMATS.map(|f| f.to_string()).join(" and ")
             );
         }
         if !titles.contains(&input.report.title) {
@@ -150,6 +173,7 @@ pub fn merge(inputs: Vec<Input>, created: String) -> Result<Report> {
     }
     base.variants = groups.into_iter().map(|g| g.variant).collect();
     base.title = titles.join(" + ");
+    base.format = REPORT_FORMAT;
     base.created = created;
     base.daxkit = env!("CARGO_PKG_VERSION").to_owned();
     Ok(base)

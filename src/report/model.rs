@@ -7,8 +7,14 @@ use daxkit_harness::judge::{self, Class, Evidence, Judgement};
 use daxkit_harness::protocol::BenchResult;
 use serde::{Deserialize, Serialize};
 
-/// Bumped on incompatible changes; `report merge` refuses other versions.
-pub const REPORT_FORMAT: u32 = 2;
+/// Bumped when the shape changes; `report merge` reads this format and
+/// the ones in [`READS_FORMATS`].
+pub const REPORT_FORMAT: u32 = 3;
+
+/// Formats this daxkit reads. 2 lacks each variant's `config` (read as
+/// none: format 2 variants differed only by command line) and the KUnit
+/// results (`ktap`, read as none).
+pub const READS_FORMATS: [u32; 2] = [2, REPORT_FORMAT];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -47,6 +53,11 @@ pub struct Variant {
     pub name: String,
     /// Kernel commit that was built.
     pub commit: String,
+    /// The variant's own Kconfig fragments (merged after the series'),
+    /// each with the options it sets; empty when it differs by command
+    /// line only.
+    #[serde(default)]
+    pub config: Vec<Fragment>,
     /// Extra kernel command-line parameters of this variant.
     pub append: Vec<String>,
     /// The run folder: console.log, results.jsonl, build log, config.
@@ -69,7 +80,45 @@ pub struct Variant {
     pub bench: Vec<BenchResult>,
 }
 
+/// A Kconfig fragment as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fragment {
+    /// File name, e.g. `rust.config`.
+    pub file: String,
+    /// (`CONFIG_NAME`, value) in file order of names; `n` for "is not set".
+    pub options: Vec<(String, String)>,
+}
+
+impl Fragment {
+    /// `rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_X=n`.
+    pub fn text(&self) -> String {
+        let opts: Vec<String> = self
+            .options
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if opts.is_empty() {
+            format!("{} (sets nothing)", self.file)
+        } else {
+            format!("{}: {}", self.file, opts.join(" "))
+        }
+    }
+}
+
 impl Variant {
+    /// The variant's own config in one line (`—` when it has none).
+    pub fn config_text(&self) -> String {
+        if self.config.is_empty() {
+            "—".to_owned()
+        } else {
+            self.config
+                .iter()
+                .map(Fragment::text)
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    }
+
     /// The judge's verdict on every boot of this variant.
     pub fn judgement(&self) -> Judgement {
         let mut all = vec![judge::judge(&self.run)];

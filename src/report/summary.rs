@@ -30,6 +30,16 @@ fn who(r: &Report, v: &Variant) -> String {
     }
 }
 
+/// ` [rust.config: CONFIG_FS_DAX_PMD_RUST=y]`, or nothing for a variant
+/// without config of its own.
+fn own_config(v: &Variant) -> String {
+    if v.config.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", v.config_text())
+    }
+}
+
 /// `x` when every part says the same, else `x (a), y (b)`.
 fn same_or_each(parts: &[(String, String)]) -> String {
     if parts.windows(2).all(|w| w[0].1 == w[1].1) {
@@ -57,7 +67,14 @@ pub fn line(r: &Report) -> String {
     if !patched.is_empty() {
         let each: Vec<String> = patched
             .iter()
-            .map(|v| format!("{} {}", view::variant_tag(r, v), counts(r, v)))
+            .map(|v| {
+                format!(
+                    "{}{} {}",
+                    view::variant_tag(r, v),
+                    own_config(v),
+                    counts(r, v)
+                )
+            })
             .collect();
         parts.push(format!("+series {}", each.join(", ")));
 
@@ -143,7 +160,8 @@ mod tests {
         assert_eq!(
             line(&fixture::report()),
             "daxkit: dax-pmd v1 on 6.12.117: BAD (exit 1): stock 15/15; \
-             +series (C) 13/15 (bad), (Rust) 10/15 (bad: panic); \
+             +series (C) [c.config: CONFIG_FS_DAX_PMD_RUST=n] 15/18 (bad), \
+             (Rust) [rust.config: CONFIG_FS_DAX_PMD_RUST=y CONFIG_KUNIT=y] 11/18 (bad: panic); \
              smaps now agrees with ptdump/pagemap on 14/15 (C), 10/10 (Rust); \
              PMD/PTE fault throughput 2.4x (TCG; 2016 series: 2.58x)"
         );
@@ -167,6 +185,8 @@ mod tests {
             }
         }
         c.bench = stock_bench;
+        c.config.clear();
+        c.run.ktap.clear();
         let c2 = {
             let mut v = r.variants[1].clone();
             v.name = "dax-pmd (Rust)".into();

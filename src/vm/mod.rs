@@ -13,6 +13,7 @@
 pub mod accel;
 pub mod console;
 pub mod known_issues;
+pub mod ktap;
 pub mod launch;
 pub mod plan;
 pub mod summary;
@@ -293,6 +294,29 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
     crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
+    // One given kernel cannot be the kernel of variants that differ by
+    // config: that needs a build per config (reproduce, ci, bisect).
+    if crate::runs::kernel_plans(&[], &variants)?.len() > 1 {
+        let each: Vec<String> = variants
+            .iter()
+            .filter(|v| !v.config.is_empty())
+            .map(|v| {
+                let files: Vec<String> = v
+                    .config
+                    .iter()
+                    .map(|f| f.file_name().unwrap_or_default().to_string_lossy().into())
+                    .collect();
+                format!("{} ({})", v.name, files.join(", "))
+            })
+            .collect();
+        anyhow::bail!(
+            "series {}: variants {} carry Kconfig fragments, so they need kernels of their own; \
+             `run --kernel` boots one given kernel: use `daxkit reproduce` or `daxkit ci`, \
+             which build one kernel per variant config",
+            series.as_ref().map_or("?", |s| s.name.as_str()),
+            each.join(", ")
+        );
+    }
     let dir = home.new_run("run")?;
     let mut classes = Vec::new();
     for v in &variants {
@@ -310,6 +334,7 @@ pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
             &crate::runs::Boot {
                 name: &name,
                 commit: "",
+                config: &[],
                 vm,
                 plan: &rplan,
                 watchdog: a.watchdog(),
@@ -408,6 +433,11 @@ pub fn execute(
     evidence.expect = expect.clone();
     evidence.required = required_signals(&kernel);
     evidence.splats = splats(&finished, &known);
+    // Built-in KUnit suites ran at boot and printed KTAP on the console.
+    // (A console QEMU never wrote has none; bytes that are not UTF-8 are
+    // not KTAP.)
+    let console = std::fs::read(&files.console).unwrap_or_default();
+    evidence.ktap = ktap::parse(&String::from_utf8_lossy(&console));
     let j = daxkit_harness::judge::judge(&evidence);
     let json = summary::summary_json(
         &finished,
