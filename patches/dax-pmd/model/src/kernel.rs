@@ -1,7 +1,8 @@
 //! A stand-in for the kernel crate, with what `fs/dax_pmd.rs` uses of it:
 //! the bindgen names and nesting of the structures in `c/shim.h` (x86-64
 //! sizes), the enum values of the patched `fs/dax_pmd.h` (generated), and
-//! the prototypes the file's `assert_c_prototype!` compares it with.
+//! the prototypes the file's `assert_c_prototype!` compares it with. As in
+//! the kernel's bindings, there is no `pgoff_t` (a macro in C).
 
 /// `kernel::ffi`: the kernel's C types.
 pub mod ffi {
@@ -43,7 +44,6 @@ pub mod bindings {
 
     include!(concat!(env!("OUT_DIR"), "/enums.rs"));
 
-    pub type pgoff_t = c_ulong;
     pub type vm_flags_t = c_ulong;
     pub type fault_flag = c_uint;
     pub type u64_ = u64;
@@ -86,7 +86,7 @@ pub mod bindings {
     #[repr(C)]
     pub struct vm_fault__bindgen_ty_1 {
         pub vma: *mut vm_area_struct,
-        pub pgoff: pgoff_t,
+        pub pgoff: c_ulong,
         pub address: c_ulong,
     }
     #[repr(C)]
@@ -133,7 +133,7 @@ pub mod bindings {
         pub fn dax_pmd_check_fallback(
             vmf: *const vm_fault,
             xas: *const xa_state,
-            max_pgoff: pgoff_t,
+            max_pgoff: c_ulong,
         ) -> dax_pmd_fallback;
         pub fn dax_pmd_classify(iter: *const iomap_iter) -> dax_pmd_decision;
     }

@@ -23,7 +23,7 @@ pub mod dax_pmd {
 pub type Check = unsafe extern "C" fn(
     *const kernel::bindings::vm_fault,
     *const kernel::bindings::xa_state,
-    kernel::bindings::pgoff_t,
+    c_ulong,
 ) -> kernel::bindings::dax_pmd_fallback;
 /// The type of `dax_pmd_classify()`.
 pub type Classify =
