@@ -1,6 +1,7 @@
 //! End to end, issues "series" and "workflows": the main job on the shipped
-//! dax-pmd series — stock 6.12 vs 6.12 + series with the C and the Rust
-//! fallback decision — through `daxkit ci`, checking the report it writes.
+//! dax-pmd series — stock 6.12 vs 6.12 + series built with the C and with
+//! the Rust PMD fault decisions — through `daxkit ci`, checking the report
+//! it writes.
 
 mod common;
 use common::{daxkit, text, tree_lock};
@@ -36,7 +37,7 @@ fn dax_pmd_series_c_and_rust_agree_and_smaps_reports_dax() {
     assert!(stdout["summary"]
         .as_str()
         .unwrap()
-        .starts_with("daxkit: dax-pmd v1"));
+        .starts_with("daxkit: dax-pmd v2"));
 
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
@@ -143,14 +144,24 @@ fn dax_pmd_series_c_and_rust_agree_and_smaps_reports_dax() {
     assert!(cow.1.starts_with("cow "), "{cow:?}");
     assert!(reasons(&variants[0]).iter().all(|(_, r)| r.is_empty()));
 
-    // Each variant really ran the implementation it names.
-    for (v, want) in [(&variants[1], "c"), (&variants[2], "rust")] {
+    // Each variant is the kernel it names (C and Rust are a Kconfig choice),
+    // and its KUnit suite dax_pmd passed at boot.
+    for (v, want) in [(&variants[1], "C"), (&variants[2], "Rust")] {
         let console =
             std::fs::read_to_string(format!("{}/console.log", v["run_dir"].as_str().unwrap()))
                 .unwrap();
         assert!(
-            console.contains(&format!("dax: PMD fallback decision: {want}")),
-            "{}: console lacks the decision line",
+            console.contains(&format!("decisions in {want}")),
+            "{}: console lacks the KUnit line naming the implementation",
+            v["name"]
+        );
+        assert!(
+            console.lines().any(|l| {
+                // `[    0.912345] ok 1 dax_pmd`: the suite's KTAP result line
+                let l = l.rsplit_once("] ").map_or(l, |(_, l)| l).trim_end();
+                l.starts_with("ok ") && l.ends_with(" dax_pmd")
+            }),
+            "{}: the KUnit suite dax_pmd did not pass",
             v["name"]
         );
     }

@@ -78,6 +78,38 @@ pub const ELIGIBLE: Spec = Spec {
     touch: None,
 };
 
+/// Why, by what the case did before the access, the kernel never tries a
+/// PMD fault: these fallbacks happen before `->huge_fault`, so the
+/// `dax_pmd_fallback` trace event of the dax-pmd series cannot name them.
+/// `None` when the PMD fault is tried (and the kernel names its fallback).
+pub fn fallback_before_huge_fault(before: Before) -> Option<&'static str> {
+    match before {
+        Before::NoHugepage => Some(
+            "vma_thp_disabled: madvise(MADV_NOHUGEPAGE) set VM_NOHUGEPAGE, which \
+             __thp_vma_allowable_orders() checks before ->huge_fault",
+        ),
+        Before::ThpDisable => Some(
+            "vma_thp_disabled: prctl(PR_SET_THP_DISABLE) set MMF_DISABLE_THP, which \
+             __thp_vma_allowable_orders() checks before ->huge_fault",
+        ),
+        // The 4 KiB write went through another VMA: this one's PMD is
+        // still none, so the PMD fault is tried and falls back on the
+        // xarray entry (`entry`).
+        Before::PteFirst(_) | Before::Nothing => None,
+    }
+}
+
+/// Adds what the case knows about a fallback before `->huge_fault` to the
+/// evidence of the `trace` signal, which sees no PMD fault at all then.
+fn name_fallback_before_huge_fault(signals: &mut [crate::protocol::Signal], before: Before) {
+    let Some(why) = fallback_before_huge_fault(before) else {
+        return;
+    };
+    for s in signals.iter_mut().filter(|s| s.name == "trace") {
+        s.evidence += &format!("; no PMD fault tried ({why})");
+    }
+}
+
 fn flags(share: Share) -> libc::c_int {
     match share {
         Share::Shared => libc::MAP_SHARED,
@@ -139,7 +171,8 @@ fn run_on(
             std::hint::black_box(map::read_pages(start, tlen));
         }
     }
-    let sigs = probe.finish(path);
+    let mut sigs = probe.finish(path);
+    name_fallback_before_huge_fault(&mut sigs, spec.before);
     let (verdict, disagreement) = signals::verdict(&sigs);
     drop(m);
     Ok(CaseResult {
@@ -151,4 +184,34 @@ fn run_on(
         disagreement,
         duration_ms: t0.elapsed().as_millis() as u64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Mapping;
+
+    #[test]
+    fn fallbacks_before_huge_fault_are_named_in_the_trace_evidence() {
+        let mut sigs = vec![
+            signals::signal(
+                "trace",
+                (Some(Mapping::Pte), "dax_pte_fault_done 1024".into()),
+            ),
+            signals::signal(
+                "vmstat",
+                (Some(Mapping::Pte), "thp_fault_fallback +0".into()),
+            ),
+        ];
+        name_fallback_before_huge_fault(&mut sigs, Before::NoHugepage);
+        assert!(sigs[0]
+            .evidence
+            .starts_with("dax_pte_fault_done 1024; no PMD fault tried"));
+        assert!(sigs[0].evidence.contains("MADV_NOHUGEPAGE"));
+        assert_eq!(sigs[1].evidence, "thp_fault_fallback +0");
+        assert!(fallback_before_huge_fault(Before::ThpDisable)
+            .is_some_and(|w| w.contains("PR_SET_THP_DISABLE")));
+        assert_eq!(fallback_before_huge_fault(Before::PteFirst(0)), None);
+        assert_eq!(fallback_before_huge_fault(Before::Nothing), None);
+    }
 }

@@ -101,6 +101,79 @@ pub fn last_c_item<'a>(
     found
 }
 
+/// Applies the hunks of `file` in `patch` to `text` (empty for a file the
+/// patch creates), strictly: every context and removed line must be where
+/// the hunk header says, after the shift of the earlier hunks. Returns
+/// `Ok(None)` if `patch` does not touch `file`, an error naming the hunk
+/// that does not apply otherwise.
+pub fn apply(text: &str, patch: &str, file: &str) -> Result<Option<String>, String> {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut touched = false;
+    let mut current: Option<&str> = None;
+    let mut shift: isize = 0;
+    let mut it = patch.lines();
+    while let Some(line) = it.next() {
+        if let Some(rest) = line.strip_prefix("diff --git ") {
+            current = rest.rsplit_once(" b/").map(|(_, b)| b);
+            shift = 0;
+            continue;
+        }
+        let Some((old_start, old, new)) = hunk_header(line) else {
+            continue;
+        };
+        let (mut o, mut n) = (old, new);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        while o > 0 || n > 0 {
+            let Some(l) = it.next() else { break };
+            match l.as_bytes().first() {
+                Some(b'+') => {
+                    n = n.saturating_sub(1);
+                    after.push(l[1..].to_owned());
+                }
+                Some(b'-') => {
+                    o = o.saturating_sub(1);
+                    before.push(l[1..].to_owned());
+                }
+                Some(b'\\') => {}
+                _ => {
+                    o = o.saturating_sub(1);
+                    n = n.saturating_sub(1);
+                    let c = l.get(1..).unwrap_or("").to_owned();
+                    before.push(c.clone());
+                    after.push(c);
+                }
+            }
+        }
+        if current != Some(file) {
+            continue;
+        }
+        touched = true;
+        // A hunk that adds to an empty range starts after line old_start.
+        let at = if old == 0 { old_start } else { old_start - 1 };
+        let at = (at as isize + shift) as usize;
+        if lines.get(at..at + before.len()) != Some(&before[..]) {
+            return Err(format!(
+                "{file}: the hunk {line:?} does not apply at line {}",
+                at + 1
+            ));
+        }
+        shift += after.len() as isize - before.len() as isize;
+        lines.splice(at..at + before.len(), after);
+    }
+    Ok(touched.then(|| lines.iter().map(|l| format!("{l}\n")).collect()))
+}
+
+fn hunk_header(line: &str) -> Option<(usize, usize, usize)> {
+    let (old, new) = hunk_counts(line)?;
+    let start = line
+        .strip_prefix("@@ -")?
+        .split([',', ' '])
+        .next()?
+        .parse()
+        .ok()?;
+    Some((start, old, new))
+}
+
 fn hunk_counts(line: &str) -> Option<(usize, usize)> {
     let rest = line.strip_prefix("@@ -")?;
     let (ranges, _) = rest.split_once(" @@")?;
@@ -186,6 +259,20 @@ index 0..3
         );
         assert_eq!(c_item(text, "static int h("), None);
         assert_eq!(c_item("enum e {\n\tA,", "enum e {"), None);
+    }
+
+    #[test]
+    fn apply_is_strict_and_follows_earlier_hunks() {
+        let base = "a\nb\nc\nd\ne\n";
+        let p = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n+a2\n b\n@@ -4,2 +5,1 @@\n d\n-e\n";
+        assert_eq!(
+            apply(base, p, "f").unwrap().as_deref(),
+            Some("a\na2\nb\nc\nd\n")
+        );
+        assert_eq!(apply(base, p, "g").unwrap(), None);
+        assert!(apply("a\nx\nc\nd\ne\n", p, "f").is_err());
+        let created = apply("", PATCH, "fs/b.rs").unwrap();
+        assert_eq!(created.as_deref(), Some("// b\nfn b() {}\n"));
     }
 
     #[test]
