@@ -1,6 +1,6 @@
 //! An installed daxkit works from any folder (issue 10): `cargo install
 //! --path . --root DIR`, then, from an unrelated folder with a fresh HOME,
-//! it finds its shipped series, fragments and image manifest (embedded),
+//! `doctor` passes and it finds its shipped series, fragments and image manifest (embedded),
 //! builds the guest harness from its embedded source, keeps its cache in
 //! `~/.cache/daxkit` and writes nothing into the folder it runs in.
 
@@ -100,6 +100,11 @@ fn installed_daxkit_runs_from_any_folder() {
         "config does not name the embedded fragments:\n{out}"
     );
     assert!(!out.contains(&repo_root().display().to_string()), "{out}");
+
+    // Every host prerequisite, seen from the installed binary: exit 0
+    // means the main job can run here.
+    let o = run(&bin, &cwd, &home, &["doctor"]);
+    assert!(text(&o).contains("ccache"), "{}", text(&o));
 
     // The harness, built from the embedded source in that copy.
     let o = run(&bin, &cwd, &home, &["image"]);
