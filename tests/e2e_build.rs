@@ -6,6 +6,7 @@
 mod common;
 use common::{daxkit, home, kernel, text};
 use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
 
 fn config_map(text: &str) -> HashMap<String, String> {
     let mut m = HashMap::new();
@@ -147,8 +148,12 @@ fn distcc_compiles_go_to_a_distccd_on_loopback() {
         ])
         .arg("--log-file")
         .arg(&log)
+        // distccd pre-forks workers that outlive a killed parent: its own
+        // process group, so the guard below ends all of them.
+        .process_group(0)
         .spawn()
         .unwrap();
+    let _daemon = KillGroup(daemon.id());
     let up = (0..50).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -170,7 +175,7 @@ fn distcc_compiles_go_to_a_distccd_on_loopback() {
         ],
         &[("DISTCC_HOSTS", hosts.as_str()), ("DISTCC_FALLBACK", "0")],
     );
-    let _ = daemon.kill();
+    drop(_daemon);
     let _ = daemon.wait();
     assert!(o.status.success(), "{}", text(&o));
     let obj = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
@@ -181,6 +186,17 @@ fn distcc_compiles_go_to_a_distccd_on_loopback() {
             .any(|l| l.contains("COMPILE_OK") && l.contains("fs/dax.c")),
         "distccd did not compile fs/dax.c:\n{log}"
     );
+}
+
+/// SIGTERM to a process group when dropped, also when an assert fails.
+struct KillGroup(u32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) with a negative pid signals that process group;
+        // no memory is involved.
+        unsafe { libc::kill(-(self.0 as i32), libc::SIGTERM) };
+    }
 }
 
 /// A missing library is the host's problem, not a verdict: with libclang
