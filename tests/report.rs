@@ -26,6 +26,13 @@ fn daxkit(home: &Path, args: &[&str]) -> Output {
         .expect("running daxkit")
 }
 
+/// `daxkit report merge OUT IN...`.
+fn merge(home: &Path, out: &Path, inputs: &[&Path]) -> Output {
+    let mut args = vec!["report", "merge", out.to_str().unwrap()];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    daxkit(home, &args)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -88,16 +95,7 @@ fn merge_joins_case_groups_and_writes_five_files() {
     }
     write_report(&ext4, &e);
     let out = t.path().join("merged");
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            out.to_str().unwrap(),
-            xfs.to_str().unwrap(),
-            ext4.to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &out, &[&xfs, &ext4]);
     // The fixture has a bad variant: merge exits like the runs did.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let files = [
@@ -162,16 +160,7 @@ fn merge_labels_clashing_variants_by_folder() {
     }
     write_report(&b, &r);
     let out = t.path().join("merged");
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            out.to_str().unwrap(),
-            a.to_str().unwrap(),
-            b.join("report.json").to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &out, &[&a, &b.join("report.json")]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let merged: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
@@ -196,16 +185,7 @@ fn merge_refuses_another_format_naming_the_file() {
     r["format"] = 0.into();
     write_report(&old, &r);
     let out = t.path().join("merged");
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            out.to_str().unwrap(),
-            good.to_str().unwrap(),
-            old.to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &out, &[&good, &old]);
     assert_eq!(o.status.code(), Some(128));
     let err = stderr(&o);
     let file = old.join("report.json").display().to_string();
@@ -236,16 +216,7 @@ fn merge_reads_the_previous_format() {
     }
     write_report(&old, &r);
     let out = t.path().join("merged");
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            out.to_str().unwrap(),
-            new.to_str().unwrap(),
-            old.to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &out, &[&new, &old]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let merged: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
@@ -267,15 +238,7 @@ fn merge_names_a_missing_report() {
     let t = tempfile::tempdir().unwrap();
     let empty = t.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            t.path().join("m").to_str().unwrap(),
-            empty.to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &t.path().join("m"), &[&empty]);
     assert_eq!(o.status.code(), Some(128));
     assert!(
         stderr(&o).contains(&format!(
@@ -517,15 +480,7 @@ fn html_report_renders_in_headless_chromium() {
     let run = t.path().join("run-a");
     write_report(&run, &fixture());
     let out = t.path().join("merged");
-    let o = daxkit(
-        t.path(),
-        &[
-            "report",
-            "merge",
-            out.to_str().unwrap(),
-            run.to_str().unwrap(),
-        ],
-    );
+    let o = merge(t.path(), &out, &[&run]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let page = out.join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
