@@ -47,6 +47,15 @@ impl Assets {
 /// daxkit does not run from its checkout. Called by the CLI right after the
 /// home is known; [`get`] falls back to the default home otherwise.
 pub fn init(home: &Home) -> Result<&'static Assets> {
+    init_with(|| Ok(home.clone()))
+}
+
+/// The resolved assets ([`init`] with the default home if nobody did).
+pub fn get() -> Result<&'static Assets> {
+    init_with(Home::from_env)
+}
+
+fn init_with(home: impl FnOnce() -> Result<Home>) -> Result<&'static Assets> {
     if let Some(a) = ROOT.get() {
         return Ok(a);
     }
@@ -54,27 +63,21 @@ pub fn init(home: &Home) -> Result<&'static Assets> {
     Ok(ROOT.get_or_init(|| a))
 }
 
-/// The resolved assets ([`init`] with the default home if nobody did).
-pub fn get() -> Result<&'static Assets> {
-    match ROOT.get() {
-        Some(a) => Ok(a),
-        None => init(&Home::from_env()?),
-    }
-}
-
 /// `<assets>/<rel>`, e.g. `path("kernel-config")`.
 pub fn path(rel: &str) -> Result<PathBuf> {
     Ok(get()?.root.join(rel))
 }
 
-fn resolve(home: &Home) -> Result<Assets> {
+/// The home is asked for only when the assets must be unpacked: a daxkit
+/// run from its checkout (unit tests included) creates no cache for them.
+fn resolve(home: impl FnOnce() -> Result<Home>) -> Result<Assets> {
     if let Some(root) = checkout() {
         return Ok(Assets {
             root,
             source: Source::Checkout,
         });
     }
-    let root = unpack(&home.root.join("assets"), ARCHIVE, KEY)?;
+    let root = unpack(&home()?.root.join("assets"), ARCHIVE, KEY)?;
     Ok(Assets {
         root,
         source: Source::Embedded,
