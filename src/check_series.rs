@@ -6,7 +6,7 @@
 use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
-use crate::exec::Cmd;
+use crate::exec::{self, Cmd};
 use crate::home::Home;
 use crate::runs::{self, RunOptions};
 use crate::{exit, kconfig, kernel_checks, series, tree, ui};
@@ -83,6 +83,9 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     };
     let s = series::load(spec)?;
     crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
+    // Else checkpatch skips its SPDX check with a traceback and still
+    // says "total: 0 errors".
+    exec::require_file(&exec::SPDXCHECK_PLY)?;
     let base = tree::resolve(home, &a.config.target, Some(&s))?;
     // Applying all of it first names the first patch that does not apply.
     let applied = apply::apply(home, &base, Some(&s))?;
@@ -109,7 +112,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
             ..applied.clone()
         };
         let patch_file = dir.join(format!("{:04}.patch", i + 1));
-        std::fs::write(&patch_file, patch_text(patch))?;
+        std::fs::write(&patch_file, patch_mail(&at, commit)?)?;
         let cp_file = dir.join(format!("{:04}.checkpatch.txt", i + 1));
         let (counts, cp_out) = checkpatch(&at, &patch_file);
         std::fs::write(&cp_file, &cp_out)?;
@@ -316,13 +319,15 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     Ok(judge::combine_variants(&classes).code())
 }
 
-/// The patch as a mail again, for checkpatch (which wants the message too).
-fn patch_text(p: &series::Patch) -> String {
-    let (subject, body) = p.message.split_once('\n').unwrap_or((&p.message, ""));
-    format!(
-        "From: {} <{}>\nSubject: [PATCH] {subject}\n{body}\n---\n{}",
-        p.author_name, p.author_email, p.diff
-    )
+/// The applied commit as the mail `git format-patch` makes of it, the
+/// input checkpatch is written for: its diffstat is how checkpatch sees
+/// that a patch adding files also updates MAINTAINERS.
+fn patch_mail(at: &Applied, commit: &str) -> Result<String> {
+    Cmd::new("git")
+        .arg("-C")
+        .arg(&at.worktree)
+        .args(["format-patch", "-1", "--stdout", "--no-signature", commit])
+        .read()
 }
 
 /// Runs the tree's own checkpatch; returns (errors, warnings, checks).

@@ -438,23 +438,32 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
         };
         checks.push(c);
     }
-    let f = exec::LIBELF_HEADERS;
-    checks.push(if Path::new(f.path).exists() {
-        Check::new(
-            Section::Tools,
-            f.what,
-            Status::Ok,
-            format!("{}  ({})", f.path, f.provider.package()),
-        )
-    } else {
-        Check::new(
-            Section::Tools,
-            f.what,
-            missing_status(may, true),
-            format!("{} missing: {}", f.path, f.provider),
-        )
-        .fix(Fix::Install(f.provider))
-    });
+    for f in exec::HOST_FILES {
+        let section = Section::of(f.need);
+        checks.push(if Path::new(f.path).exists() {
+            Check::new(
+                section,
+                f.what,
+                Status::Ok,
+                format!("{}  ({})", f.path, f.provider.package()),
+            )
+        } else {
+            let status = if f.need.for_reproduce() {
+                missing_status(may, true)
+            } else if may {
+                Status::OnDemand
+            } else {
+                Status::Warn
+            };
+            Check::new(
+                section,
+                f.what,
+                status,
+                format!("for {}: {} missing: {}", f.need.describe(), f.path, f.provider),
+            )
+            .fix(Fix::Install(f.provider))
+        });
+    }
     checks.extend(rust_checks(may));
     checks.extend(tree_checks(home, kernel, may));
     checks.extend(qemu_checks(home));

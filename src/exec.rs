@@ -499,6 +499,20 @@ pub const LIBELF_HEADERS: HostFile = HostFile {
     need: Need::Build,
 };
 
+/// checkpatch runs scripts/spdxcheck.py on every new SPDX line, which
+/// imports ply; without it checkpatch prints a traceback and skips the
+/// license check while still saying "total: 0 errors".
+pub const SPDXCHECK_PLY: HostFile = HostFile {
+    what: "python3 ply (checkpatch's SPDX check)",
+    path: "/usr/lib/python3/dist-packages/ply/__init__.py",
+    provider: Provider::Apt("python3-ply"),
+    need: Need::Checks,
+};
+
+/// The host files daxkit needs: the one list the stages and `daxkit
+/// doctor` use.
+pub const HOST_FILES: &[HostFile] = &[LIBELF_HEADERS, SPDXCHECK_PLY];
+
 /// Makes sure `f` exists, installing its package when allowed.
 pub fn require_file(f: &HostFile) -> Result<()> {
     if Path::new(f.path).exists() {
