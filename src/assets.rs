@@ -112,6 +112,7 @@ fn unpack(dir: &Path, archive: &[u8], key: &str) -> Result<PathBuf> {
         std::fs::remove_dir_all(&dest)
             .with_context(|| format!("removing the incomplete {}", dest.display()))?;
     }
+    remove_abandoned_unpacks(dir);
     let tmp = dir.join(format!(".{key}.tmp{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     tar::Archive::new(archive)
@@ -127,6 +128,28 @@ fn unpack(dir: &Path, archive: &[u8], key: &str) -> Result<PathBuf> {
         }
         Err(e) => {
             Err(e).with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))
+        }
+    }
+}
+
+/// Removes `.<key>.tmp<pid>` folders whose daxkit is gone (killed while
+/// unpacking); a live pid's folder may be an unpack under way.
+fn remove_abandoned_unpacks(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.starts_with('.'))
+            .and_then(|n| n.rsplit_once(".tmp"))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
@@ -188,5 +211,18 @@ mod tests {
         assert!(root.join(".complete").is_file());
         assert!(!root.join("junk").exists());
         assert!(root.join("kernel-config/base.config").is_file());
+    }
+
+    #[test]
+    fn a_killed_unpack_is_cleaned_up_a_live_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid_max is at most 2^22: this pid is never alive.
+        let dead = dir.path().join(format!(".{KEY}.tmp{}", 1u32 << 23));
+        let live = dir.path().join(format!(".{KEY}.tmp1"));
+        std::fs::create_dir_all(&dead).unwrap();
+        std::fs::create_dir_all(&live).unwrap();
+        unpack(dir.path(), ARCHIVE, KEY).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists());
     }
 }

@@ -459,7 +459,12 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
                 section,
                 f.what,
                 status,
-                format!("for {}: {} missing: {}", f.need.describe(), f.path, f.provider),
+                format!(
+                    "for {}: {} missing: {}",
+                    f.need.describe(),
+                    f.path,
+                    f.provider
+                ),
             )
             .fix(Fix::Install(f.provider))
         });
