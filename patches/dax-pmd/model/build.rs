@@ -24,8 +24,8 @@ mod patchtext;
 const MUTATIONS: &[(&str, &str, &str)] = &[
     (
         "colour_compares_equal",
-        "!= (address >> PAGE_SHIFT)",
-        "== (address >> PAGE_SHIFT)",
+        ") != ((address >> PAGE_SHIFT)",
+        ") == ((address >> PAGE_SHIFT)",
     ),
     (
         "cow_ignores_shared",
@@ -45,8 +45,8 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "eof_exclusive",
-        "index | PG_PMD_COLOUR >= max_pgoff",
-        "index | PG_PMD_COLOUR > max_pgoff",
+        "(index | PG_PMD_COLOUR) >= max_pgoff",
+        "(index | PG_PMD_COLOUR) > max_pgoff",
     ),
     (
         "swapped_index_and_size",
