@@ -17,6 +17,7 @@ use crate::{
     kconfig, pipeline, report, reproduce, series, tree, ui, vm,
 };
 use anyhow::Result;
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -111,7 +112,7 @@ pub enum KernelCmd {
     /// Install (if needed) and import linux-source-X into the cache; print the base tag.
     Fetch {
         /// Kernel series of Debian's linux-source package.
-        #[arg(long, default_value = "6.12", value_parser = ["6.12", "6.1"])]
+        #[arg(long, default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
         version: String,
     },
 }
@@ -130,7 +131,7 @@ pub struct TargetArgs {
     #[arg(long)]
     pub base: Option<String>,
     /// linux-source version when no --tree is given.
-    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    #[arg(long = "kernel", default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
     pub kernel: String,
 }
 

@@ -556,11 +556,7 @@ fn tree_checks(home: &Home, kernel: &str, may: bool) -> Vec<Check> {
     let mut out = Vec::new();
     let imported = crate::fetch::imported(home, kernel);
     let tar = crate::fetch::tarball(kernel);
-    let package: &'static str = if kernel == "6.1" {
-        "linux-source-6.1"
-    } else {
-        "linux-source-6.12"
-    };
+    let package = crate::fetch::package(kernel);
     out.push(if tar.is_file() {
         Check::new(
             Section::KernelTree,

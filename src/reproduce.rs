@@ -19,7 +19,7 @@ use daxkit_harness::judge::Blame;
 use std::path::{Path, PathBuf};
 
 /// The series `reproduce` runs when none is named.
-pub const DEFAULT_SERIES: &str = "dax-pmd";
+pub const DEFAULT_SERIES: &str = crate::series::DEFAULT;
 
 /// `reproduce` and `ci`: the kernels (series default [`DEFAULT_SERIES`])
 /// and how each variant is booted.

@@ -5,7 +5,8 @@
 
 use super::ConfigArgs;
 use crate::vm::{self, launch::Watchdog};
-use crate::{bisect, check_series, doctor, gc, image, report, reproduce, runs};
+use crate::{bisect, check_series, doctor, fetch, gc, image, report, reproduce, runs};
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ pub struct RunOptionsArgs {
     #[command(flatten)]
     pub select: CaseArgs,
     /// Fault benchmark size in MiB (0: no benchmark).
-    #[arg(long, default_value_t = 256, value_name = "N")]
+    #[arg(long, default_value_t = vm::DEFAULT_BENCH_MIB, value_name = "N")]
     pub bench_mib: u64,
     #[command(flatten)]
     pub accel: AccelArg,
@@ -317,13 +318,14 @@ impl ReportCmd {
 
 #[derive(Debug, Clone, Args)]
 pub struct MatrixArgs {
+    /// The CI system to write the matrix for.
     #[arg(long, value_enum)]
     pub format: report::MatrixFormat,
     /// Series to test (repeatable; default: dax-pmd).
     #[arg(long = "series", value_name = "NAME")]
     pub series: Vec<String>,
     /// Kernel to test on (repeatable; default: 6.12).
-    #[arg(long = "kernel", value_parser = ["6.12", "6.1"])]
+    #[arg(long = "kernel", value_parser = PossibleValuesParser::new(fetch::KERNELS))]
     pub kernels: Vec<String>,
     /// Folder the jobs write their results under.
     #[arg(long, default_value = "results", value_name = "DIR")]
@@ -349,7 +351,7 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub fix: bool,
     /// Kernel series whose imported tree `make rustavailable` is asked.
-    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    #[arg(long = "kernel", default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
     pub kernel: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = doctor::Format::Text)]

@@ -38,6 +38,11 @@ pub enum PmemArg {
     Memmap,
 }
 
+/// The fault benchmark's size, MiB, where the workflows (`reproduce`,
+/// `ci`, `bisect`, `check-series`, the CI matrix) run it by default;
+/// `daxkit run` runs none unless asked.
+pub const DEFAULT_BENCH_MIB: u64 = 256;
+
 /// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
 pub const QBOOT_PATHS: &[&str] = &[
     "/usr/share/qemu/qboot.rom",
