@@ -79,8 +79,10 @@ pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
 
     // Inputs first (a series that does not apply, a missing fragment):
     // daxkit's input errors, before any build and without a run folder.
-    // Stock: the series' own fragments stay out (its options do not exist
-    // before it); the user's --fragment files apply to both kernels.
+    // Stock: the series' own fragments (and its variants') stay out, as
+    // their options do not exist before it; the user's --fragment files,
+    // --profile and --no-rust apply to both kernels, so the two differ
+    // only by the series (README, "Stock and the user's fragments").
     let stock = apply::apply(home, &base, None)?;
     let stock_frags = kconfig::fragments(&a.kernel.config, None)?;
     let patched = apply::apply(home, &base, Some(&series))?;
