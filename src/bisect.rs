@@ -13,7 +13,7 @@ use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
 use crate::exec::{self, Cmd};
 use crate::home::Home;
-use crate::pipeline::KernelSpec;
+use crate::pipeline::{self, KernelSpec};
 use crate::runs::{self, RunOptions};
 use crate::vm;
 use crate::{exit, kconfig, series, tree, ui};
@@ -93,8 +93,7 @@ pub fn cmd(home: &Home, a: &BisectSpec) -> Result<i32> {
         .as_deref()
         .map(series::load)
         .transpose()?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
-    let base = tree::resolve(home, &a.kernel.target, s.as_ref())?;
+    let base = pipeline::start(home, &a.kernel, &a.runs, s.as_ref())?;
     let applied = apply::apply(home, &base, s.as_ref())?;
     let rev = |r: &str| resolve_rev(&base, &applied, r);
     let good = match (&a.good, &s) {
@@ -396,12 +395,14 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     bzimages[i] = Some(b.bzimage.clone());
                 }
             }
-            Err(e) if exec::interrupted() || exec::is_host_error(&e) || !cannot_build(&e) => {
-                let e = kconfig::for_variants(e, &names);
-                return Err(e.context(format!("building {}", tree::short(commit))));
-            }
             Err(e) => {
-                let e = kconfig::for_variants(e, &names);
+                let e = match pipeline::sort_failure(e, pipeline::cannot_build) {
+                    Ok(e) => kconfig::for_variants(e, &names),
+                    Err(e) => {
+                        let e = kconfig::for_variants(e, &names);
+                        return Err(e.context(format!("building {}", tree::short(commit))));
+                    }
+                };
                 let what = if kernels.len() == 1 {
                     String::new()
                 } else {
@@ -513,16 +514,6 @@ fn infrastructure_failed(e: &judge::Evidence) -> bool {
         Panic => e.guest_kernel.is_none(),
         _ => false,
     }
-}
-
-/// The commit's kernel cannot be built: make failed, or kbuild cannot
-/// make the config asked for. A bisect skips such a commit (125).
-fn cannot_build(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.is::<build::BuildFailed>()
-            || c.is::<kconfig::ConfigDoesNotHold>()
-            || c.is::<exec::CommandFailed>()
-    })
 }
 
 fn subject_of(repo: &Path, commit: &str) -> Option<String> {

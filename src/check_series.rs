@@ -7,7 +7,7 @@ use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
 use crate::exec::Cmd;
 use crate::home::Home;
-use crate::pipeline::KernelSpec;
+use crate::pipeline::{self, KernelSpec};
 use crate::runs::{self, RunOptions};
 use crate::{exit, kconfig, kernel_checks, series, tree, ui};
 use anyhow::{bail, Result};
@@ -78,8 +78,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
         bail!("check-series needs a SERIES");
     };
     let s = series::load(spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
-    let base = tree::resolve(home, &a.kernel.target, Some(&s))?;
+    let base = pipeline::start(home, &a.kernel, &a.runs, Some(&s))?;
     // Applying all of it first names the first patch that does not apply.
     let applied = apply::apply(home, &base, Some(&s))?;
     if applied.already_in_base {
@@ -158,16 +157,18 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
                         bzimages[v] = Some(b.bzimage.clone());
                     }
                 }
-                // The host, not the patch (128), or Ctrl-C (130): not a row.
-                Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
-                    let _ = tree::checkout(home, &base, &applied.head);
-                    return Err(kconfig::for_variants(e, &names));
-                }
-                Err(e) => {
-                    let e = kconfig::for_variants(e, &names);
-                    failed = Some((names, e));
-                    break;
-                }
+                Err(e) => match pipeline::sort_failure(e, pipeline::any_failure) {
+                    Ok(e) => {
+                        let e = kconfig::for_variants(e, &names);
+                        failed = Some((names, e));
+                        break;
+                    }
+                    // The host, not the patch (128), or Ctrl-C (130): not a row.
+                    Err(e) => {
+                        let _ = tree::checkout(home, &base, &applied.head);
+                        return Err(kconfig::for_variants(e, &names));
+                    }
+                },
             }
         }
         row.build_s = t.elapsed().as_secs_f64();

@@ -14,7 +14,7 @@ pub use args::*;
 
 use crate::{
     apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, pipeline, report, reproduce, series, tree, ui, vm,
+    kconfig, pipeline, report, reproduce, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::builder::PossibleValuesParser;
@@ -204,13 +204,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("{}", base.describe());
         }
         Command::Apply(t) => {
-            let (base, series) = target(&home, &t.spec())?;
+            let (base, series) = pipeline::target(&home, &t.spec())?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             println!("{}", applied.describe());
         }
         Command::Config(c) => {
             let k = c.spec();
-            let (base, series) = target(&home, &k.target)?;
+            let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             let report = kconfig::configure(
                 &home,
@@ -221,7 +221,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Build(c) => {
             let k = c.spec();
-            let (base, series) = target(&home, &k.target)?;
+            let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             let cfg = kconfig::configure(
                 &home,
@@ -275,13 +275,6 @@ fn without_home(command: &Command) -> Result<bool> {
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-/// Resolves the base tree and loads the series, as every tree command does.
-pub fn target(home: &Home, t: &tree::Target) -> Result<(tree::BaseTree, Option<series::Series>)> {
-    let series = t.series.as_deref().map(series::load).transpose()?;
-    let base = tree::resolve(home, t, series.as_ref())?;
-    Ok((base, series))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
 use crate::home::{self, Home};
-use crate::pipeline::KernelSpec;
+use crate::pipeline::{self, KernelSpec};
 use crate::report::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
 use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
@@ -73,8 +73,7 @@ pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
         .clone()
         .unwrap_or_else(|| DEFAULT_SERIES.to_owned());
     let series = series::load(&spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
-    let base = tree::resolve(home, &a.kernel.target, Some(&series))?;
+    let base = pipeline::start(home, &a.kernel, &a.runs, Some(&series))?;
     let opts = a.kernel.build.clone();
 
     // Inputs first (a series that does not apply, a missing fragment):
@@ -227,14 +226,14 @@ pub fn build_into(
     };
     match build::build(home, applied, &cfg.stamp, &opts) {
         Ok(b) => Ok(Ok(b.bzimage)),
-        Err(e) if e.is::<build::BuildFailed>() && !crate::exec::interrupted() => {
+        Err(e) => {
+            let e = pipeline::sort_failure(e, pipeline::make_failed)?;
             ui::warn(format!(
                 "{}: build failed: {e:#}",
                 tree::short(&applied.head)
             ));
             Ok(Err(format!("{e:#}")))
         }
-        Err(e) => Err(e),
     }
 }
 
