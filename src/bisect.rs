@@ -11,32 +11,28 @@
 
 use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
-use crate::cli::ConfigArgs;
 use crate::exec::{self, Cmd};
 use crate::home::Home;
+use crate::pipeline::{self, KernelSpec};
 use crate::runs::{self, RunOptions};
 use crate::vm;
 use crate::{exit, kconfig, series, tree, ui};
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use daxkit_harness::judge::{self, Class};
 use daxkit_harness::protocol::Mapping;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Args)]
-pub struct BisectArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
+/// `daxkit bisect`: the kernels, how each step boots, and the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BisectSpec {
+    pub kernel: KernelSpec,
     pub runs: RunOptions,
-    /// A revision where the cases pass. With a series: `base` (default),
-    /// `patch:K` (the first K patches), `series`, or any commit.
-    #[arg(long)]
+    /// A revision where the cases pass (with a series: `base`, `patch:K`,
+    /// `series`, or any commit; default `base`).
     pub good: Option<String>,
-    /// A revision where they fail. With a series, default `series`.
-    #[arg(long)]
+    /// A revision where they fail (with a series, default `series`).
     pub bad: Option<String>,
 }
 
@@ -89,16 +85,15 @@ pub struct StepResult {
     pub boot_s: f64,
 }
 
-pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &BisectSpec) -> Result<i32> {
     let s = a
-        .config
+        .kernel
         .target
         .series
         .as_deref()
         .map(series::load)
         .transpose()?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
-    let base = tree::resolve(home, &a.config.target, s.as_ref())?;
+    let base = pipeline::start(home, &a.kernel, &a.runs, s.as_ref())?;
     let applied = apply::apply(home, &base, s.as_ref())?;
     let rev = |r: &str| resolve_rev(&base, &applied, r);
     let good = match (&a.good, &s) {
@@ -131,13 +126,13 @@ pub fn cmd(home: &Home, a: &BisectArgs) -> Result<i32> {
             tree::short(&bad)
         );
     }
-    let fragments = kconfig::fragments(&a.config, s.as_ref())?;
+    let fragments = kconfig::fragments(&a.kernel.config, s.as_ref())?;
     let dir = home.new_run("bisect")?;
     let plan = StepPlan {
         home: home.root.clone(),
         base: base.clone(),
         fragments,
-        cc: a.config.cc.clone(),
+        cc: a.kernel.build.cc.clone(),
         cases: a.runs.cases.clone(),
         filesystems: a.runs.filesystems.clone(),
         accel: format!("{:?}", a.runs.accel).to_lowercase(),
@@ -400,12 +395,14 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     bzimages[i] = Some(b.bzimage.clone());
                 }
             }
-            Err(e) if exec::interrupted() || exec::is_host_error(&e) || !cannot_build(&e) => {
-                let e = kconfig::for_variants(e, &names);
-                return Err(e.context(format!("building {}", tree::short(commit))));
-            }
             Err(e) => {
-                let e = kconfig::for_variants(e, &names);
+                let e = match pipeline::sort_failure(e, pipeline::cannot_build) {
+                    Ok(e) => kconfig::for_variants(e, &names),
+                    Err(e) => {
+                        let e = kconfig::for_variants(e, &names);
+                        return Err(e.context(format!("building {}", tree::short(commit))));
+                    }
+                };
                 let what = if kernels.len() == 1 {
                     String::new()
                 } else {
@@ -517,16 +514,6 @@ fn infrastructure_failed(e: &judge::Evidence) -> bool {
         Panic => e.guest_kernel.is_none(),
         _ => false,
     }
-}
-
-/// The commit's kernel cannot be built: make failed, or kbuild cannot
-/// make the config asked for. A bisect skips such a commit (125).
-fn cannot_build(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.is::<build::BuildFailed>()
-            || c.is::<kconfig::ConfigDoesNotHold>()
-            || c.is::<exec::CommandFailed>()
-    })
 }
 
 fn subject_of(repo: &Path, commit: &str) -> Option<String> {

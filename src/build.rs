@@ -8,7 +8,6 @@
 
 use crate::apply::Applied;
 use crate::build_steps::{self, StepCounts};
-use crate::cli::ConfigArgs;
 use crate::exec::{self, find_tool, require_tool, Cmd, CommandFailed};
 use crate::home::Home;
 use crate::ui;
@@ -32,11 +31,12 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
-    pub fn from_args(a: &ConfigArgs) -> BuildOptions {
+    /// `cc` (`--cc`) and `target` (`--make-target`), with a job per core.
+    pub fn new(cc: Option<String>, target: Option<String>) -> BuildOptions {
         BuildOptions {
-            cc: a.cc.clone(),
+            cc,
             jobs: exec::cores(),
-            target: a.make_target.clone(),
+            target,
             log_copy: None,
         }
     }

@@ -5,35 +5,31 @@
 
 use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
-use crate::cli::ConfigArgs;
 use crate::exec::{self, Cmd};
 use crate::home::Home;
+use crate::pipeline::{self, KernelSpec};
 use crate::runs::{self, RunOptions};
 use crate::{exit, kconfig, kernel_checks, series, tree, ui};
 use anyhow::{bail, Result};
-use clap::Args;
 use daxkit_harness::judge::{self, Class};
 use serde::Serialize;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Args)]
-pub struct CheckSeriesArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
+/// `daxkit check-series`: the kernels (a series is required), what to
+/// check after each patch's build, and how `run` boots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckSeriesSpec {
+    pub kernel: KernelSpec,
     /// Also boot each patch's kernel and run the cases.
-    #[arg(long)]
     pub run: bool,
-    /// The kernel-standard checks after each patch's build: `all` (no new
-    /// W=1 or sparse warnings in touched files, rustfmt and clippy clean
-    /// touched Rust files, and a second build with the other CONFIG_RUST
-    /// setting), `objects` (all but the second build), `none`.
-    #[arg(long, value_enum, default_value = "all")]
     pub checks: Checks,
-    #[command(flatten)]
     pub runs: RunOptions,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The kernel-standard checks after each patch's build: `All` (W=1,
+/// sparse, rustfmt, clippy, the other CONFIG_RUST build), `Objects` (all
+/// but the second build), `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checks {
     All,
     Objects,
@@ -77,23 +73,22 @@ impl PatchRow {
     }
 }
 
-pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
-    let Some(spec) = a.config.target.series.as_deref() else {
+pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
+    let Some(spec) = a.kernel.target.series.as_deref() else {
         bail!("check-series needs a SERIES");
     };
     let s = series::load(spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
     // Else checkpatch skips its SPDX check with a traceback and still
     // says "total: 0 errors".
     exec::require_file(&exec::SPDXCHECK_PLY)?;
-    let base = tree::resolve(home, &a.config.target, Some(&s))?;
+    let base = pipeline::start(home, &a.kernel, &a.runs, Some(&s))?;
     // Applying all of it first names the first patch that does not apply.
     let applied = apply::apply(home, &base, Some(&s))?;
     if applied.already_in_base {
         bail!("series {} is already in the base: nothing to check", s.name);
     }
-    let frags = kconfig::fragments(&a.config, Some(&s))?;
-    let opts = BuildOptions::from_args(&a.config);
+    let frags = kconfig::fragments(&a.kernel.config, Some(&s))?;
+    let opts = a.kernel.build.clone();
     let dir = home.new_run(&format!("check-{}", s.name))?;
     let variants = runs::variants_of(Some(&s));
     let kernels = runs::kernel_plans(&frags, &variants)?;
@@ -165,16 +160,18 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
                         bzimages[v] = Some(b.bzimage.clone());
                     }
                 }
-                // The host, not the patch (128), or Ctrl-C (130): not a row.
-                Err(e) if crate::exec::is_host_error(&e) || crate::exec::interrupted() => {
-                    let _ = tree::checkout(home, &base, &applied.head);
-                    return Err(kconfig::for_variants(e, &names));
-                }
-                Err(e) => {
-                    let e = kconfig::for_variants(e, &names);
-                    failed = Some((names, e));
-                    break;
-                }
+                Err(e) => match pipeline::sort_failure(e, pipeline::any_failure) {
+                    Ok(e) => {
+                        let e = kconfig::for_variants(e, &names);
+                        failed = Some((names, e));
+                        break;
+                    }
+                    // The host, not the patch (128), or Ctrl-C (130): not a row.
+                    Err(e) => {
+                        let _ = tree::checkout(home, &base, &applied.head);
+                        return Err(kconfig::for_variants(e, &names));
+                    }
+                },
             }
         }
         row.build_s = t.elapsed().as_secs_f64();

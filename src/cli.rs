@@ -1,11 +1,23 @@
-//! Command-line interface: the flags (no I/O here) and the dispatch to the
-//! stage module each subcommand is named after.
+//! Command-line interface: the flags (no I/O here), their conversion into
+//! the stages' plain specs, and the dispatch to the stage module each
+//! subcommand is named after.
+//!
+//! The layering rule (ARCHITECTURE.md): only this module (with `main.rs`
+//! and `completions.rs`) knows clap. Stages take specs (`tree::Target`,
+//! `pipeline::KernelSpec`, `vm::RunSpec`, ...), never flags;
+//! `tests/layering.rs` enforces it.
+
+mod args;
+mod values;
+
+pub use args::*;
 
 use crate::{
     apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, report, reproduce, series, tree, ui, vm,
+    kconfig, pipeline, report, reproduce, tree, ui, vm,
 };
 use anyhow::Result;
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,31 +47,31 @@ pub enum Command {
     /// Apply, configure and build bzImage (incremental, ccache, progress).
     Build(ConfigArgs),
     /// Build the guest initramfs (harness as /init, mkfs tools and their libraries).
-    Image(image::ImageArgs),
+    Image(ImageArgs),
     /// Boot a kernel in QEMU with emulated NVDIMMs and run the cases.
-    Run(vm::RunArgs),
+    Run(RunArgs),
     /// Boot a kernel with the debug-shell image and a shell on the console.
-    Shell(vm::ShellArgs),
+    Shell(ShellArgs),
     /// The main job: stock vs stock + series (each variant), the full case
     /// matrix, one report (Markdown, JSON, JUnit, HTML, summary line).
-    Reproduce(reproduce::ReproduceArgs),
+    Reproduce(ReproduceArgs),
     /// `reproduce` for CI: no progress bars, JSON on stdout, report files
     /// copied to --out, exit code 0 / 1 / 125.
-    Ci(reproduce::CiArgs),
+    Ci(CiArgs),
     /// Find the first commit that breaks a case: `git bisect run` with
     /// daxkit's build+boot+case step, in daxkit's own worktree.
-    Bisect(bisect::BisectArgs),
+    Bisect(BisectArgs),
     /// Patch by patch: applies, checkpatch --strict, builds on its own, and
     /// with --run passes the cases (like ktest's patchcheck).
-    CheckSeries(check_series::CheckSeriesArgs),
+    CheckSeries(CheckSeriesArgs),
     /// Reports: `report merge OUT_DIR IN_DIR...` joins CI jobs' run folders.
     #[command(subcommand)]
-    Report(report::ReportCmd),
+    Report(ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
-    Matrix(report::MatrixArgs),
+    Matrix(MatrixArgs),
     /// Check every host prerequisite (tools, Rust, kernel tree, QEMU, KVM,
     /// cache space, ccache); exit 0 when `daxkit reproduce` can run, else 128.
-    Doctor(doctor::DoctorArgs),
+    Doctor(DoctorArgs),
     /// List the cache (kernels, images, runs, worktrees, repos) with sizes
     /// and ages, and prune it; never removes what a running daxkit holds.
     ///
@@ -69,7 +81,7 @@ pub enum Command {
     /// build or a new import to get back. Age is the time since last use.
     /// What a running daxkit holds is kept: a build dir under build, a
     /// kernel, run folder or image a daxkit is using.
-    Gc(gc::GcArgs),
+    Gc(GcArgs),
     /// Print a shell completion script: `daxkit completions bash > /etc/bash_completion.d/daxkit`.
     Completions {
         #[arg(value_enum)]
@@ -100,7 +112,7 @@ pub enum KernelCmd {
     /// Install (if needed) and import linux-source-X into the cache; print the base tag.
     Fetch {
         /// Kernel series of Debian's linux-source package.
-        #[arg(long, default_value = "6.12", value_parser = ["6.12", "6.1"])]
+        #[arg(long, default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
         version: String,
     },
 }
@@ -119,7 +131,7 @@ pub struct TargetArgs {
     #[arg(long)]
     pub base: Option<String>,
     /// linux-source version when no --tree is given.
-    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    #[arg(long = "kernel", default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
     pub kernel: String,
 }
 
@@ -136,8 +148,8 @@ pub struct ConfigArgs {
     /// Kernel config profile: `debug` adds kernel-config/debug.config to the
     /// defaults (lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_VM, lockup and hung-task
     /// detectors), so the health gate catches more on the fault path.
-    #[arg(long, value_enum, default_value_t = Profile::Default)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = kconfig::Profile::Default)]
+    pub profile: kconfig::Profile,
     /// Compiler for the kernel build, e.g. "distcc gcc" (default: ccache gcc; ccache is installed if missing).
     #[arg(long)]
     pub cc: Option<String>,
@@ -146,14 +158,29 @@ pub struct ConfigArgs {
     pub make_target: Option<String>,
 }
 
-/// Which kernel self-checks the config turns on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Profile {
-    /// base, dax, probes and rust fragments.
-    #[default]
-    Default,
-    /// The defaults plus kernel-config/debug.config.
-    Debug,
+impl TargetArgs {
+    pub fn spec(&self) -> tree::Target {
+        tree::Target {
+            series: self.series.clone(),
+            tree: self.tree.clone(),
+            base: self.base.clone(),
+            kernel: self.kernel.clone(),
+        }
+    }
+}
+
+impl ConfigArgs {
+    pub fn spec(&self) -> pipeline::KernelSpec {
+        pipeline::KernelSpec {
+            target: self.target.spec(),
+            config: kconfig::ConfigSpec {
+                fragments: self.fragments.clone(),
+                no_rust: self.no_rust,
+                profile: self.profile,
+            },
+            build: build::BuildOptions::new(self.cc.clone(), self.make_target.clone()),
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
@@ -177,48 +204,51 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("{}", base.describe());
         }
         Command::Apply(t) => {
-            let (base, series) = target(&home, &t)?;
+            let (base, series) = pipeline::target(&home, &t.spec())?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             println!("{}", applied.describe());
         }
         Command::Config(c) => {
-            let (base, series) = target(&home, &c.target)?;
+            let k = c.spec();
+            let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
-            let report =
-                kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
+            let report = kconfig::configure(
+                &home,
+                &applied,
+                &kconfig::fragments(&k.config, series.as_ref())?,
+            )?;
             println!("{}", report.summary());
         }
         Command::Build(c) => {
-            let (base, series) = target(&home, &c.target)?;
+            let k = c.spec();
+            let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
-            let cfg =
-                kconfig::configure(&home, &applied, &kconfig::fragments(&c, series.as_ref())?)?;
-            let out = build::build(
+            let cfg = kconfig::configure(
                 &home,
                 &applied,
-                &cfg.stamp,
-                &build::BuildOptions::from_args(&c),
+                &kconfig::fragments(&k.config, series.as_ref())?,
             )?;
+            let out = build::build(&home, &applied, &cfg.stamp, &k.build)?;
             ui::note(format!("build log {}", out.log.display()));
             println!("{}", out.bzimage.display());
         }
-        Command::Reproduce(a) => return reproduce::cmd(&home, &a),
-        Command::Ci(a) => return reproduce::ci(&home, &a),
-        Command::Bisect(a) => return bisect::cmd(&home, &a),
-        Command::CheckSeries(a) => return check_series::cmd(&home, &a),
+        Command::Reproduce(a) => return reproduce::cmd(&home, &a.spec()),
+        Command::Ci(a) => return reproduce::ci(&home, &a.reproduce.spec(), a.out.as_deref()),
+        Command::Bisect(a) => return bisect::cmd(&home, &a.spec()),
+        Command::CheckSeries(a) => return check_series::cmd(&home, &a.spec()),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::RequireTool { tools } => {
             for t in tools {
                 println!("{}", exec::require_tool(&t)?.display());
             }
         }
-        Command::Report(c) => return report::cmd_report(&c),
-        Command::Matrix(a) => return report::cmd_matrix(&a),
-        Command::Image(a) => return image::cmd(&home, &a),
-        Command::Run(a) => return vm::cmd(&home, &a),
-        Command::Shell(a) => return vm::shell(&home, &a),
-        Command::Doctor(a) => return doctor::cmd(&home, &a),
-        Command::Gc(a) => return gc::cmd(&home, &a),
+        Command::Report(c) => return report::cmd_report(&c.spec()),
+        Command::Matrix(a) => return report::cmd_matrix(&a.spec()),
+        Command::Image(a) => return image::cmd(&home, &a.spec()),
+        Command::Run(a) => return vm::cmd(&home, &a.spec()),
+        Command::Shell(a) => return vm::shell(&home, &a.vm.spec()),
+        Command::Doctor(a) => return doctor::cmd(&home, &a.spec()),
+        Command::Gc(a) => return gc::cmd(&home, &a.spec()),
         // Done by `without_home`.
         Command::Completions { .. } | Command::Manpage { .. } => {}
     }
@@ -247,13 +277,6 @@ fn without_home(command: &Command) -> Result<bool> {
     Ok(true)
 }
 
-/// Resolves the base tree and loads the series, as every tree command does.
-pub fn target(home: &Home, t: &TargetArgs) -> Result<(tree::BaseTree, Option<series::Series>)> {
-    let series = t.series.as_deref().map(series::load).transpose()?;
-    let base = tree::resolve(home, t, series.as_ref())?;
-    Ok((base, series))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +297,151 @@ mod tests {
                 assert!(parsed.is_ok(), "{cmd}: {}", parsed.unwrap_err());
             }
         }
+    }
+
+    fn parse(argv: &[&str]) -> Command {
+        let words = std::iter::once("daxkit").chain(argv.iter().copied());
+        Cli::try_parse_from(words).unwrap().command
+    }
+
+    /// `run`'s flags become the spec the stage reads: run plan, watchdog,
+    /// the guest; the defaults are the stages' own.
+    #[test]
+    fn run_flags_make_the_run_spec() {
+        let Command::Run(a) = parse(&[
+            "run",
+            "--kernel",
+            "/k",
+            "--case",
+            "a",
+            "--case",
+            "b",
+            "--fs",
+            "ext4",
+            "--pmem",
+            "memmap",
+            "--bench-mib",
+            "64",
+            "--fault",
+            "kernel-panic",
+            "--timeout",
+            "9",
+            "--accel",
+            "tcg",
+        ]) else {
+            panic!()
+        };
+        let s = a.spec();
+        assert_eq!(
+            (s.cases.as_slice(), s.filesystems.as_slice()),
+            (
+                &["a".to_owned(), "b".to_owned()][..],
+                &["ext4".to_owned()][..]
+            )
+        );
+        assert_eq!(
+            (s.bench_mib, s.fault),
+            (Some(64), Some(vm::FaultArg::KernelPanic))
+        );
+        assert_eq!(
+            (s.vm.pmem, s.vm.accel),
+            (vm::PmemArg::Memmap, vm::accel::AccelArg::Tcg)
+        );
+        let w = s.watchdog();
+        let d = vm::launch::Watchdog::default();
+        assert_eq!(
+            (w.total.as_secs(), w.boot, w.silence),
+            (9, d.boot, d.silence)
+        );
+        let Command::Run(a) = parse(&["run", "--kernel", "/k"]) else {
+            panic!()
+        };
+        assert_eq!(a.spec().watchdog().total, d.total);
+        assert_eq!(a.spec().vm.accel, vm::accel::AccelArg::Auto);
+        for bad in [
+            &["run", "--kernel", "/k", "--fs", "btrfs"][..],
+            &["run", "--kernel", "/k", "--repeat", "0"],
+            &["config", "--profile", "kasan"],
+        ] {
+            let words = std::iter::once("daxkit").chain(bad.iter().copied());
+            assert!(Cli::try_parse_from(words).is_err(), "{bad:?}");
+        }
+    }
+
+    /// The workflows' flags: one kernel spec, one set of run options.
+    #[test]
+    fn workflow_flags_make_the_specs() {
+        let Command::Ci(a) = parse(&[
+            "ci",
+            "my-series",
+            "--tree",
+            "/t",
+            "--fragment",
+            "/f.config",
+            "--profile",
+            "debug",
+            "--no-rust",
+            "--cc",
+            "distcc gcc",
+            "--case",
+            "x",
+            "--accel",
+            "kvm",
+            "--bench-mib",
+            "0",
+            "--repeat",
+            "2",
+            "--out",
+            "/o",
+        ]) else {
+            panic!()
+        };
+        let s = a.reproduce.spec();
+        assert_eq!(s.kernel.target.series.as_deref(), Some("my-series"));
+        assert_eq!(
+            s.kernel.target.tree.as_deref(),
+            Some(std::path::Path::new("/t"))
+        );
+        assert_eq!(s.kernel.target.kernel, "6.12");
+        assert_eq!(s.kernel.config.fragments, [PathBuf::from("/f.config")]);
+        assert_eq!(
+            (s.kernel.config.profile, s.kernel.config.no_rust),
+            (kconfig::Profile::Debug, true)
+        );
+        assert_eq!(s.kernel.build.cc.as_deref(), Some("distcc gcc"));
+        assert_eq!(s.runs.cases, ["x"]);
+        assert_eq!(
+            (s.runs.accel, s.runs.bench_mib, s.runs.repeat),
+            (vm::accel::AccelArg::Kvm, 0, 2)
+        );
+        assert_eq!(
+            s.runs.timeout,
+            vm::launch::Watchdog::default().total.as_secs()
+        );
+        assert_eq!(a.out.as_deref(), Some(std::path::Path::new("/o")));
+        let Command::Reproduce(a) = parse(&["reproduce"]) else {
+            panic!()
+        };
+        let s = a.spec();
+        assert_eq!(
+            (s.kernel.config.profile, s.runs.bench_mib),
+            (kconfig::Profile::Default, 256)
+        );
+        let Command::CheckSeries(a) = parse(&["check-series", "s", "--checks", "objects", "--run"])
+        else {
+            panic!()
+        };
+        let s = a.spec();
+        assert_eq!((s.checks, s.run), (check_series::Checks::Objects, true));
+        let Command::Gc(a) = parse(&["gc", "--older-than", "2d", "--repos"]) else {
+            panic!()
+        };
+        let g = a.spec();
+        assert_eq!(
+            g.policy.older_than,
+            Some(std::time::Duration::from_secs(2 * 86_400))
+        );
+        assert!(g.policy.repos && !g.dry_run);
     }
 
     /// Splits a command line of plain words and single-quoted words.

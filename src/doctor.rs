@@ -15,27 +15,22 @@ use crate::home::Home;
 use crate::toolchain::{self, Fit, Piece};
 use crate::vm::accel;
 use anyhow::Result;
-use clap::Args;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Args)]
-pub struct DoctorArgs {
-    /// Install what is missing (as root with apt-get, through the installs
-    /// daxkit does on demand; not with DAXKIT_NO_INSTALL): what the main
-    /// job needs, and ccache. Test-only tools are left to the tests.
-    #[arg(long)]
+/// `daxkit doctor`'s inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorSpec {
+    /// Install what is missing (what the main job needs, and ccache).
     pub fix: bool,
     /// Kernel series whose imported tree `make rustavailable` is asked.
-    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
     pub kernel: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -575,11 +570,7 @@ fn tree_checks(home: &Home, kernel: &str, may: bool) -> Vec<Check> {
     let mut out = Vec::new();
     let imported = crate::fetch::imported(home, kernel);
     let tar = crate::fetch::tarball(kernel);
-    let package: &'static str = if kernel == "6.1" {
-        "linux-source-6.1"
-    } else {
-        "linux-source-6.12"
-    };
+    let package = crate::fetch::package(kernel);
     out.push(if tar.is_file() {
         Check::new(
             Section::KernelTree,
@@ -820,7 +811,7 @@ fn apply_fixes(fixes: &[(Fix, String)]) {
     }
 }
 
-pub fn cmd(home: &Home, a: &DoctorArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &DoctorSpec) -> Result<i32> {
     let mut checks = probe(home, &a.kernel);
     if a.fix {
         let todo = fixes(

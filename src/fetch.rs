@@ -35,6 +35,20 @@ impl KernelBase {
     }
 }
 
+/// The Debian `linux-source-X` series daxkit imports (`--kernel`,
+/// `kernel fetch --version`), the default first.
+pub const KERNELS: &[&str] = &[DEFAULT_KERNEL, "6.1"];
+/// The series used when none is asked for.
+pub const DEFAULT_KERNEL: &str = "6.12";
+
+/// The Debian package that ships the tarball of `series`.
+pub fn package(series: &str) -> &'static str {
+    match series {
+        "6.1" => "linux-source-6.1",
+        _ => "linux-source-6.12",
+    }
+}
+
 pub fn tarball(series: &str) -> PathBuf {
     PathBuf::from(format!("/usr/src/linux-source-{series}.tar.xz"))
 }
@@ -43,10 +57,7 @@ pub fn tarball(series: &str) -> PathBuf {
 pub fn fetch(home: &Home, series: &str) -> Result<KernelBase> {
     let tar = tarball(series);
     if !tar.is_file() {
-        install_package(match series {
-            "6.1" => "linux-source-6.1",
-            _ => "linux-source-6.12",
-        })?;
+        install_package(package(series))?;
     }
     let id = format!("debian-{series}");
     let repo = home.repo(&id);

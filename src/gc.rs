@@ -18,35 +18,17 @@
 
 use crate::home::Home;
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use fs2::FileExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-#[derive(Debug, Clone, Args)]
-pub struct GcArgs {
-    /// Keep the newest N run folders, remove older ones.
-    #[arg(long, value_name = "N")]
-    pub keep_runs: Option<usize>,
-    /// Remove entries unused for longer than this (e.g. 14d, 12h, 2w).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub older_than: Option<Duration>,
-    /// Remove the least recently used kernels, images, runs and old assets until the
-    /// whole cache is under this size (e.g. 20G, 500M).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub max_size: Option<u64>,
-    /// Also prune worktrees with their build dirs (work/<id>/): the next
-    /// build is cold (~15 min). Off by default.
-    #[arg(long)]
-    pub worktrees: bool,
-    /// Also prune imported repos (repos/<id>.git) and their worktrees: the
-    /// next run imports the tree again. Off by default.
-    #[arg(long)]
-    pub repos: bool,
+/// `daxkit gc`'s inputs: what to prune, and whether only to list it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GcSpec {
+    pub policy: Policy,
     /// List what would be removed; remove nothing.
-    #[arg(long)]
     pub dry_run: bool,
 }
 
@@ -259,16 +241,6 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn from_args(a: &GcArgs) -> Policy {
-        Policy {
-            keep_runs: a.keep_runs,
-            older_than: a.older_than,
-            max_size: a.max_size,
-            worktrees: a.worktrees,
-            repos: a.repos,
-        }
-    }
-
     pub fn prunes(&self) -> bool {
         self.keep_runs.is_some() || self.older_than.is_some() || self.max_size.is_some()
     }
@@ -411,18 +383,18 @@ pub fn table(entries: &[Entry], now: SystemTime) -> String {
     out
 }
 
-pub fn cmd(home: &Home, a: &GcArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &GcSpec) -> Result<i32> {
     let now = SystemTime::now();
     let entries = scan(&home.root);
     print!("{}", table(&entries, now));
-    let policy = Policy::from_args(a);
+    let policy = &a.policy;
     if !policy.prunes() {
-        if a.worktrees || a.repos || a.dry_run {
+        if policy.worktrees || policy.repos || a.dry_run {
             bail!("nothing to prune by: give --keep-runs, --older-than or --max-size");
         }
         return Ok(crate::exit::GOOD);
     }
-    let removals = plan(&entries, &policy, now);
+    let removals = plan(&entries, policy, now);
     let mut freed = 0;
     for r in &removals {
         let e = &entries[r.entry];

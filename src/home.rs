@@ -10,13 +10,19 @@
 //! repos/<id>.git          bare repos: imported tarballs, or alternates onto a user tree
 //! repos/.import-<id>      scratch of an import in progress
 //! work/<id>/src           daxkit-owned worktree of repos/<id>.git
-//! work/<id>/build         O= build dir for that worktree (incremental, locked while in use)
+//! work/<id>/build         O= build dir for that worktree (incremental), with daxkit's
+//!                         .daxkit-build.lock (held while building), daxkit-build.log,
+//!                         daxkit-build-steps.json (src/build_steps.rs), daxkit-config.stamp
+//!                         and daxkit-fragment.config (src/kconfig.rs)
 //! work/<id>/config-scratch  where `config` tries a .config before it replaces build/.config
-//! kernels/<stamp>         kept kernels by (commit, config): bzImage, config, build log
-//! images/                 initramfs images keyed by content, harness-build.log
-//! assets/<key>            the shipped files an installed daxkit unpacks (src/assets.rs)
+//! kernels/<stamp>         kept kernels by (commit, config): bzImage, config, commit, build.log
+//! images/                 initramfs-<key>.cpio.gz keyed by content, harness-build.log
+//! assets/<key>            the shipped files an installed daxkit unpacks (src/assets.rs):
+//!                         .complete once whole, target/ the guest harness' cargo build
 //! runs/<stamp>-<what>     one folder per run: config, build log, console, results
+//!                         (a bisect's: bisect.json, steps/<commit>.json and their runs)
 //! accel-probe.json        the cached KVM probe verdict for this host
+//! */.daxkit-in-use        in a kept kernel, run folder or assets dir: the lock of `gc::hold`
 //! ```
 //!
 //! `daxkit gc` prunes kernels, images, runs and other daxkit versions'

@@ -8,7 +8,6 @@
 //! and which of its dependencies are unmet, read from the tree's own Kconfig.
 
 use crate::apply::Applied;
-use crate::cli::{ConfigArgs, Profile};
 use crate::exec::{Cmd, HostError};
 use crate::home::Home;
 use crate::series::Series;
@@ -30,6 +29,26 @@ pub fn config_dir() -> Result<PathBuf> {
     crate::assets::path("kernel-config")
 }
 
+/// Which kernel self-checks the config turns on (`--profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// base, dax, probes and rust fragments.
+    #[default]
+    Default,
+    /// The defaults plus kernel-config/debug.config.
+    Debug,
+}
+
+/// Which fragments a kernel is configured with, besides the series' own.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigSpec {
+    /// The user's extra fragments (`--fragment`), merged last.
+    pub fragments: Vec<PathBuf>,
+    /// Leave the default `rust` fragment out.
+    pub no_rust: bool,
+    pub profile: Profile,
+}
+
 /// The fragments `--profile` adds after the defaults.
 pub fn profile_fragments(p: Profile) -> &'static [&'static str] {
     match p {
@@ -40,7 +59,7 @@ pub fn profile_fragments(p: Profile) -> &'static [&'static str] {
 
 /// Defaults (and the profile's), then the series' own fragments, then
 /// `--fragment`s.
-pub fn fragments(a: &ConfigArgs, series: Option<&Series>) -> Result<Vec<PathBuf>> {
+pub fn fragments(a: &ConfigSpec, series: Option<&Series>) -> Result<Vec<PathBuf>> {
     let dir = config_dir()?;
     let mut v: Vec<PathBuf> = DEFAULT_FRAGMENTS
         .iter()
@@ -568,13 +587,11 @@ mod tests {
         assert!(parse_line("CONFIG_FOO").is_err());
     }
 
-    use clap::Parser;
-
-    fn config_args(argv: &[&str]) -> ConfigArgs {
-        let cli = crate::cli::Cli::try_parse_from([&["daxkit", "config"], argv].concat()).unwrap();
-        match cli.command {
-            crate::cli::Command::Config(c) => c,
-            c => panic!("{c:?}"),
+    fn config_args(profile: Profile, no_rust: bool) -> ConfigSpec {
+        ConfigSpec {
+            fragments: Vec::new(),
+            no_rust,
+            profile,
         }
     }
 
@@ -583,27 +600,26 @@ mod tests {
     /// shipped fragment parses.
     #[test]
     fn profiles_choose_fragments() {
-        let names = |argv: &[&str]| -> Vec<String> {
-            fragments(&config_args(argv), None)
+        let names = |profile, no_rust| -> Vec<String> {
+            fragments(&config_args(profile, no_rust), None)
                 .unwrap()
                 .iter()
                 .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
                 .collect()
         };
-        assert_eq!(names(&[]), ["base", "dax", "probes", "rust"]);
-        assert_eq!(names(&["--profile", "default"]), names(&[]));
         assert_eq!(
-            names(&["--profile", "debug"]),
+            names(Profile::Default, false),
+            ["base", "dax", "probes", "rust"]
+        );
+        assert_eq!(
+            names(Profile::Debug, false),
             ["base", "dax", "probes", "rust", "debug"]
         );
         assert_eq!(
-            names(&["--profile", "debug", "--no-rust"]),
+            names(Profile::Debug, true),
             ["base", "dax", "probes", "debug"]
         );
-        let debug = config_args(&["--profile", "debug"]);
-        assert!(
-            crate::cli::Cli::try_parse_from(["daxkit", "config", "--profile", "kasan"]).is_err()
-        );
+        let debug = config_args(Profile::Debug, false);
         let merged = merge(&fragments(&debug, None).unwrap()).unwrap();
         for o in [
             "PROVE_LOCKING",

@@ -20,6 +20,7 @@ mod home;
 mod image;
 mod kconfig;
 mod kernel_checks;
+mod pipeline;
 mod report;
 mod reproduce;
 mod runs;

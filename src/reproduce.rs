@@ -8,38 +8,28 @@
 
 use crate::apply::{self, Applied};
 use crate::build::{self, BuildOptions};
-use crate::cli::ConfigArgs;
 use crate::home::{self, Home};
+use crate::pipeline::{self, KernelSpec};
 use crate::report::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
 use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
 use crate::{kconfig, tree, ui};
 use anyhow::Result;
-use clap::Args;
 use daxkit_harness::judge::Blame;
 use std::path::{Path, PathBuf};
 
 /// The series `reproduce` runs when none is named.
-pub const DEFAULT_SERIES: &str = "dax-pmd";
+pub const DEFAULT_SERIES: &str = crate::series::DEFAULT;
 
-#[derive(Debug, Clone, Args)]
-pub struct ReproduceArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
+/// `reproduce` and `ci`: the kernels (series default [`DEFAULT_SERIES`])
+/// and how each variant is booted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReproduceSpec {
+    pub kernel: KernelSpec,
     pub runs: RunOptions,
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct CiArgs {
-    #[command(flatten)]
-    pub reproduce: ReproduceArgs,
-    /// Also copy the report files here (for the CI system's artifacts).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &ReproduceSpec) -> Result<i32> {
     let (report, out) = run(home, a)?;
     let files = crate::report::write_all(&report, &out)?;
     print!("{}", crate::report::markdown::render(&report));
@@ -54,10 +44,11 @@ pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
 /// `daxkit ci`: the same pipeline, non-interactive: progress only as plain
 /// lines on stderr, and on stdout one JSON object with the exit code, the
 /// one-line summary and the report files.
-pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
-    let (report, run_dir) = run(home, &a.reproduce)?;
+/// `out`: also copy the report files there (the CI system's artifacts).
+pub fn ci(home: &Home, a: &ReproduceSpec, out: Option<&Path>) -> Result<i32> {
+    let (report, run_dir) = run(home, a)?;
     let mut files = crate::report::write_all(&report, &run_dir)?;
-    if let Some(out) = &a.out {
+    if let Some(out) = out {
         files = crate::report::write_all(&report, out)?;
     }
     let code = report.exit_code();
@@ -74,26 +65,27 @@ pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
 /// Builds, boots and collects; returns the report and the run folder.
 /// A kernel that does not build is a variant's outcome; a missing tool,
 /// an unsatisfiable config or a bad series is an error (exit 128).
-pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
+pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
     let spec = a
-        .config
+        .kernel
         .target
         .series
         .clone()
         .unwrap_or_else(|| DEFAULT_SERIES.to_owned());
     let series = series::load(&spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
-    let base = tree::resolve(home, &a.config.target, Some(&series))?;
-    let opts = BuildOptions::from_args(&a.config);
+    let base = pipeline::start(home, &a.kernel, &a.runs, Some(&series))?;
+    let opts = a.kernel.build.clone();
 
     // Inputs first (a series that does not apply, a missing fragment):
     // daxkit's input errors, before any build and without a run folder.
-    // Stock: the series' own fragments stay out (its options do not exist
-    // before it); the user's --fragment files apply to both kernels.
+    // Stock: the series' own fragments (and its variants') stay out, as
+    // their options do not exist before it; the user's --fragment files,
+    // --profile and --no-rust apply to both kernels, so the two differ
+    // only by the series (README, "Stock and the user's fragments").
     let stock = apply::apply(home, &base, None)?;
-    let stock_frags = kconfig::fragments(&a.config, None)?;
+    let stock_frags = kconfig::fragments(&a.kernel.config, None)?;
     let patched = apply::apply(home, &base, Some(&series))?;
-    let frags = kconfig::fragments(&a.config, Some(&series))?;
+    let frags = kconfig::fragments(&a.kernel.config, Some(&series))?;
     let specs = runs::variants_of(Some(&series));
     let kernels = runs::kernel_plans(&frags, &specs)?;
     let configs = specs
@@ -234,14 +226,14 @@ pub fn build_into(
     };
     match build::build(home, applied, &cfg.stamp, &opts) {
         Ok(b) => Ok(Ok(b.bzimage)),
-        Err(e) if e.is::<build::BuildFailed>() && !crate::exec::interrupted() => {
+        Err(e) => {
+            let e = pipeline::sort_failure(e, pipeline::make_failed)?;
             ui::warn(format!(
                 "{}: build failed: {e:#}",
                 tree::short(&applied.head)
             ));
             Ok(Err(format!("{e:#}")))
         }
-        Err(e) => Err(e),
     }
 }
 

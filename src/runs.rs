@@ -8,10 +8,9 @@
 use crate::home::Home;
 use crate::report::model::{Fragment, Variant};
 use crate::series::Series;
-use crate::vm::{self, accel::AccelArg, launch::Watchdog, PmemArg, VmArgs};
+use crate::vm::{self, accel::AccelArg, launch::Watchdog, BootSpec, PmemArg};
 use crate::{exec, ui};
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use daxkit_harness::judge::{self, Blame, Evidence};
 use daxkit_harness::protocol::{Mapping, PmemMode, RunPlan};
 use std::collections::BTreeMap;
@@ -20,38 +19,29 @@ use std::time::Duration;
 
 /// How each variant is booted and run (shared by reproduce, bisect, ci,
 /// check-series).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOptions {
-    /// Run only this case (repeatable; default: all).
-    #[arg(long = "case", value_name = "NAME")]
+    /// Only these cases (empty: all).
     pub cases: Vec<String>,
-    /// Filesystem to test (repeatable; default: xfs and ext4).
-    #[arg(long = "fs", value_parser = ["xfs", "ext4"])]
+    /// Only these filesystems (empty: xfs and ext4).
     pub filesystems: Vec<String>,
     /// Fault benchmark size in MiB (0: no benchmark).
-    #[arg(long, default_value_t = 256, value_name = "N")]
     pub bench_mib: u64,
-    /// KVM, TCG, or auto: KVM if a quick probe boot works, else TCG.
-    #[arg(long, value_enum, default_value = "auto")]
     pub accel: AccelArg,
     /// Whole-run limit per boot, seconds.
-    #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub timeout: u64,
-    /// Boot each variant N times; a case whose verdict differs between
-    /// boots is flaky and fails (unless --allow-flaky).
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Boots per variant (at least 1); a case whose verdict differs
+    /// between boots is flaky.
     pub repeat: u32,
     /// Report flaky cases without failing.
-    #[arg(long)]
     pub allow_flaky: bool,
-    /// Make the guest fail on purpose (tests of daxkit itself).
-    #[arg(long, value_enum, hide = true)]
+    /// A deliberate guest fault (tests of daxkit itself).
     pub fault: Option<vm::FaultArg>,
 }
 
 impl RunOptions {
-    pub fn vm_args(&self, kernel: &Path, append: &[String]) -> VmArgs {
-        VmArgs {
+    pub fn vm_args(&self, kernel: &Path, append: &[String]) -> BootSpec {
+        BootSpec {
             kernel: kernel.to_owned(),
             pmem: PmemArg::Nvdimm,
             accel: self.accel,
@@ -197,7 +187,7 @@ pub struct Boot<'a> {
     pub commit: &'a str,
     /// The variant's own config, for the report.
     pub config: &'a [Fragment],
-    pub vm: VmArgs,
+    pub vm: BootSpec,
     pub plan: &'a RunPlan,
     pub watchdog: Watchdog,
     pub expect: Option<&'a BTreeMap<String, Mapping>>,

@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+/// The shipped series (`patches/dax-pmd`): what `reproduce`, `ci` and the
+/// CI matrix run when no series is named.
+pub const DEFAULT: &str = "dax-pmd";
+
 /// `series.yaml`, as written by a series author.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

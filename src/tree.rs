@@ -7,7 +7,6 @@
 //! commits, refs and worktrees are all daxkit's and the user's checkout,
 //! index and branches never change.
 
-use crate::cli::TargetArgs;
 use crate::exec::Cmd;
 use crate::fetch;
 use crate::home::Home;
@@ -16,6 +15,21 @@ use crate::ui;
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+
+/// Which tree and which series a command works on (from the CLI's
+/// `[SERIES] --tree --base --kernel`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// A name under patches/, a folder of `git format-patch` output, or an
+    /// mbox; `None`: the base kernel alone.
+    pub series: Option<String>,
+    /// A user's kernel git tree (only read), instead of Debian's tarball.
+    pub tree: Option<PathBuf>,
+    /// Base revision in `tree` (default: the series' base, else HEAD).
+    pub base: Option<String>,
+    /// linux-source version when there is no `tree`: "6.12" or "6.1".
+    pub kernel: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BaseTree {
@@ -31,7 +45,7 @@ pub struct BaseTree {
     pub user_tree: Option<PathBuf>,
 }
 
-pub fn resolve(home: &Home, t: &TargetArgs, series: Option<&Series>) -> Result<BaseTree> {
+pub fn resolve(home: &Home, t: &Target, series: Option<&Series>) -> Result<BaseTree> {
     let wanted = t
         .base
         .clone()

@@ -3,8 +3,15 @@
 //! Every wrapper turns a `-1` return into an [`io::Error`] carrying errno,
 //! so callers can attach the object they were working on (a sysfs path, a
 //! device, a mount point). Nothing here decides policy: no retries, no
-//! logging, no panics. This is the only module with `unsafe` FFI besides the
-//! fork/pipe code in `child.rs`.
+//! logging, no panics.
+//!
+//! These are the runtime's shared syscalls (mount, reboot, the console's
+//! termios, statx, fallocate, FIEMAP, reaping). The FFI that belongs to one
+//! piece sits beside it: fork, pipe, poll and waitpid in `child.rs`; open,
+//! mmap, madvise, prctl and the volatile touches of a mapping in
+//! `cases/map.rs`; FIEMAP of a case in
+//! `cases/fiemap.rs`; the PAGEMAP_SCAN ioctl in `signals/pagemap_scan.rs`;
+//! statx in `signals/probe.rs`; the stdio fds of PID 1 in `init.rs`.
 
 use std::ffi::{CString, OsStr};
 use std::io;

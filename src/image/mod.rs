@@ -17,7 +17,6 @@ use crate::exec::Cmd;
 use crate::home::Home;
 use crate::ui;
 use anyhow::{ensure, Context, Result};
-use clap::Args;
 use daxkit_harness::protocol::{RunPlan, PLAN_PATH};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -25,17 +24,15 @@ use std::path::{Path, PathBuf};
 
 pub const GUEST_TARGET: &str = "x86_64-unknown-linux-musl";
 
-#[derive(Debug, Clone, Args)]
-pub struct ImageArgs {
+/// Which image to build (`daxkit image`, and each boot's).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageSpec {
     /// Add busybox and a shell init (/shell-init) for `daxkit shell`.
-    #[arg(long)]
     pub debug_shell: bool,
     /// Manifest to build from (default: the shipped vm-images/initramfs.yaml).
-    #[arg(long, value_name = "YAML")]
     pub manifest: Option<PathBuf>,
     /// Build the harness with its test hooks (fault injection for
     /// daxkit's own tests); never used for real runs.
-    #[arg(long, hide = true)]
     pub test_hooks: bool,
 }
 
@@ -53,14 +50,14 @@ pub fn default_manifest() -> Result<PathBuf> {
     crate::assets::path("vm-images/initramfs.yaml")
 }
 
-pub fn cmd(home: &Home, a: &ImageArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &ImageSpec) -> Result<i32> {
     let image = build(home, a)?;
     println!("{}", image.path.display());
     Ok(crate::exit::GOOD)
 }
 
 /// Builds the harness and the image, or finds it in the cache.
-pub fn build(home: &Home, a: &ImageArgs) -> Result<Image> {
+pub fn build(home: &Home, a: &ImageSpec) -> Result<Image> {
     let manifest_path = match &a.manifest {
         Some(m) => m.clone(),
         None => default_manifest()?,

@@ -71,9 +71,9 @@ pub const CASE_GROUPS: &[CaseGroup] = &[
 
 /// The group that also runs the fault benchmark (once per series × kernel).
 pub const BENCH_GROUP: &str = "eligible";
-pub const BENCH_MIB: u64 = 256;
-pub const DEFAULT_SERIES: &str = "dax-pmd";
-pub const DEFAULT_KERNEL: &str = "6.12";
+pub const BENCH_MIB: u64 = crate::vm::DEFAULT_BENCH_MIB;
+pub const DEFAULT_SERIES: &str = crate::series::DEFAULT;
+pub const DEFAULT_KERNEL: &str = crate::fetch::DEFAULT_KERNEL;
 
 /// One CI job.
 #[derive(Debug, Clone, PartialEq, Serialize)]

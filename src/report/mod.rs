@@ -20,7 +20,6 @@ pub mod view;
 mod fixture;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand, ValueEnum};
 use model::Report;
 use std::path::{Path, PathBuf};
 
@@ -64,31 +63,22 @@ pub fn summary_line(report: &Report) -> String {
     summary::line(report)
 }
 
-#[derive(Debug, Subcommand)]
+/// `daxkit report ...` (the flags and their help are in `cli`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportCmd {
-    /// Join the report.json of several run folders (e.g. one per CI job)
-    /// into one report: OUT_DIR/{report.json,report.md,report.xml,report.html,summary.txt}.
-    /// Exits like the runs: 0 all good, 1 any bad, 125 any could not be tested.
+    /// Join the report.json of several run folders (`in_dirs`) into one
+    /// report in `out_dir`; exits like the runs.
     Merge {
-        /// Folder to write the merged report into.
         out_dir: PathBuf,
-        /// Run folders holding report.json (or report.json files).
-        #[arg(required = true)]
         in_dirs: Vec<PathBuf>,
     },
-    /// For scripts (benches/fault.sh): one JSON line per run folder saying
-    /// whether its fault benchmark counts (both runs present, whole result
-    /// stream, each run's mapping confirmed by both page-table readers).
-    /// Exits 0 when every folder's does, else 1.
-    #[command(hide = true)]
-    Bench {
-        /// Run folders holding results.jsonl.
-        #[arg(required = true)]
-        run_dirs: Vec<PathBuf>,
-    },
+    /// One JSON line per run folder saying whether its fault benchmark
+    /// counts; exits 0 when every folder's does, else 1.
+    Bench { run_dirs: Vec<PathBuf> },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `daxkit matrix --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatrixFormat {
     /// JSON for a GitHub Actions `strategy.matrix` (`{"include": [...]}`).
     Github,
@@ -96,18 +86,15 @@ pub enum MatrixFormat {
     Gitlab,
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct MatrixArgs {
-    #[arg(long, value_enum)]
+/// `daxkit matrix`: which jobs, in which format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixSpec {
     pub format: MatrixFormat,
-    /// Series to test (repeatable; default: dax-pmd).
-    #[arg(long = "series", value_name = "NAME")]
+    /// Series to test (empty: dax-pmd).
     pub series: Vec<String>,
-    /// Kernel to test on (repeatable; default: 6.12).
-    #[arg(long = "kernel", value_parser = ["6.12", "6.1"])]
+    /// Kernels to test on (empty: 6.12).
     pub kernels: Vec<String>,
     /// Folder the jobs write their results under.
-    #[arg(long, default_value = "results", value_name = "DIR")]
     pub results: String,
 }
 
@@ -141,7 +128,7 @@ pub fn cmd_report(c: &ReportCmd) -> Result<i32> {
     }
 }
 
-pub fn cmd_matrix(a: &MatrixArgs) -> Result<i32> {
+pub fn cmd_matrix(a: &MatrixSpec) -> Result<i32> {
     let jobs = matrix::plan(&a.series, &a.kernels, &a.results);
     let out = match a.format {
         MatrixFormat::Github => matrix::github(&jobs) + "\n",

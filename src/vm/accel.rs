@@ -15,7 +15,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which accelerator to ask for (`--accel`): `Auto` probes KVM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccelArg {
     Auto,
     Kvm,

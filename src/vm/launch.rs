@@ -147,12 +147,21 @@ pub struct Watchdog {
     pub panic_grace: Duration,
 }
 
+impl Watchdog {
+    /// Default [`Watchdog::boot`], seconds (`--boot-timeout`).
+    pub const BOOT_S: u64 = 60;
+    /// Default [`Watchdog::silence`], seconds (`--silence-timeout`).
+    pub const SILENCE_S: u64 = 300;
+    /// Default [`Watchdog::total`], seconds (`--timeout`).
+    pub const TOTAL_S: u64 = 1800;
+}
+
 impl Default for Watchdog {
     fn default() -> Self {
         Watchdog {
-            boot: Duration::from_secs(60),
-            silence: Duration::from_secs(300),
-            total: Duration::from_secs(1800),
+            boot: Duration::from_secs(Watchdog::BOOT_S),
+            silence: Duration::from_secs(Watchdog::SILENCE_S),
+            total: Duration::from_secs(Watchdog::TOTAL_S),
             shutdown: Duration::from_secs(10),
             panic_grace: Duration::from_secs(3),
         }

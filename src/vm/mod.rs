@@ -20,10 +20,9 @@ pub mod summary;
 
 use crate::exec;
 use crate::home::Home;
-use crate::image::{self, ImageArgs};
+use crate::image::{self, ImageSpec};
 use crate::ui;
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use daxkit_harness::judge::{Evidence, Splat};
 use daxkit_harness::protocol::{Fault, Mapping, PmemMode, RunPlan};
 use launch::{Outcome, RunFiles, Watchdog};
@@ -32,11 +31,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Where the guest gets persistent memory (`--pmem`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PmemArg {
     Nvdimm,
     Memmap,
 }
+
+/// The fault benchmark's size, MiB, where the workflows (`reproduce`,
+/// `ci`, `bisect`, `check-series`, the CI matrix) run it by default;
+/// `daxkit run` runs none unless asked.
+pub const DEFAULT_BENCH_MIB: u64 = 256;
 
 /// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
 pub const QBOOT_PATHS: &[&str] = &[
@@ -57,9 +62,8 @@ pub fn firmware() -> Firmware {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+/// A deliberate guest fault (hidden `--fault`, daxkit's own tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultArg {
     KernelPanic,
@@ -83,81 +87,79 @@ impl FaultArg {
     }
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct VmArgs {
+/// One guest: the kernel and how QEMU boots it (`run` and `shell` flags;
+/// the workflows fill it from their run options).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootSpec {
     /// Kernel to boot (bzImage).
-    #[arg(long, value_name = "BZIMAGE")]
     pub kernel: PathBuf,
-    /// Where the guest gets persistent memory: ACPI NVDIMMs, or the legacy
-    /// memmap= kernel parameter.
-    #[arg(long, value_enum, default_value = "nvdimm")]
     pub pmem: PmemArg,
-    /// KVM, TCG, or auto: KVM if a quick probe boot works, else TCG.
-    #[arg(long, value_enum, default_value = "auto")]
     pub accel: accel::AccelArg,
     /// Guest CPUs.
-    #[arg(long, default_value_t = 1, hide = true)]
     pub smp: u32,
-    /// Extra kernel command-line parameters (e.g. "loglevel=8").
-    #[arg(long, value_name = "PARAMS")]
+    /// Extra kernel command-line parameters (each may hold several words).
     pub append: Vec<String>,
-    /// Use this initramfs instead of building the image.
-    #[arg(long, value_name = "CPIO_GZ")]
+    /// An initramfs to use instead of building the image.
     pub image: Option<PathBuf>,
     /// QEMU binary.
-    #[arg(long, default_value = "qemu-system-x86_64", hide = true)]
     pub qemu: PathBuf,
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub vm: VmArgs,
-    /// Run only this case (repeatable; default: all).
-    #[arg(long = "case", value_name = "NAME")]
+/// `daxkit run`: one given kernel, booted once per variant of an optional
+/// series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSpec {
+    pub vm: BootSpec,
+    /// Only these cases (empty: all).
     pub cases: Vec<String>,
-    /// Filesystem to test (repeatable; default: xfs and ext4).
-    #[arg(long = "fs", value_parser = ["xfs", "ext4"])]
+    /// Only these filesystems (empty: xfs and ext4).
     pub filesystems: Vec<String>,
     /// Run the fault benchmark over this many MiB.
-    #[arg(long, value_name = "N")]
     pub bench_mib: Option<u64>,
     /// Whole-run limit, seconds.
-    #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub timeout: u64,
     /// Limit from QEMU's start to the guest's hello, seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub boot_timeout: u64,
     /// Longest silence between two result records, seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
     pub silence_timeout: u64,
-    /// Make the guest fail on purpose (tests of daxkit itself).
-    #[arg(long, value_enum, hide = true)]
     pub fault: Option<FaultArg>,
-    /// Print the plan (QEMU command line, run plan) and do nothing.
-    #[arg(long)]
+    /// Print the plan and do nothing.
     pub dry_run: bool,
-    /// Judge against this series' expectations and boot each of its
-    /// variants (their kernel parameters); the kernel should be one built
-    /// with the series. Exit 1 if any variant is bad.
-    #[arg(long, value_name = "SERIES")]
+    /// Judge against this series' expectations and boot each variant.
     pub series: Option<String>,
-    /// Boot each variant N times; a case whose verdict differs between
-    /// boots is flaky and fails the run (unless --allow-flaky).
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Boots per variant (at least 1).
     pub repeat: u32,
-    /// Report flaky cases without failing the run.
-    #[arg(long)]
     pub allow_flaky: bool,
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct ShellArgs {
-    #[command(flatten)]
-    pub vm: VmArgs,
-}
+impl RunSpec {
+    /// A run of `kernel` with every default (the CLI's defaults).
+    #[cfg(test)]
+    pub fn new(kernel: PathBuf) -> RunSpec {
+        RunSpec {
+            vm: BootSpec {
+                kernel,
+                pmem: PmemArg::Nvdimm,
+                accel: accel::AccelArg::Auto,
+                smp: 1,
+                append: Vec::new(),
+                image: None,
+                qemu: PathBuf::from("qemu-system-x86_64"),
+            },
+            cases: Vec::new(),
+            filesystems: Vec::new(),
+            bench_mib: None,
+            timeout: Watchdog::TOTAL_S,
+            boot_timeout: Watchdog::BOOT_S,
+            silence_timeout: Watchdog::SILENCE_S,
+            fault: None,
+            dry_run: false,
+            series: None,
+            repeat: 1,
+            allow_flaky: false,
+        }
+    }
 
-impl RunArgs {
     /// The plan the guest reads at `PLAN_PATH`.
     pub fn run_plan(&self) -> RunPlan {
         RunPlan {
@@ -195,7 +197,7 @@ pub struct Host {
 
 /// The VM spec of a run in `run_dir` (pure).
 pub fn run_spec(
-    a: &VmArgs,
+    a: &BootSpec,
     run_dir: &Path,
     host: Host,
     console: Console,
@@ -221,7 +223,7 @@ pub fn run_spec(
     }
 }
 
-pub fn check_kernel(a: &VmArgs) -> Result<PathBuf> {
+pub fn check_kernel(a: &BootSpec) -> Result<PathBuf> {
     let k = a
         .kernel
         .canonicalize()
@@ -244,12 +246,12 @@ fn create_backing(plan: &plan::QemuPlan) -> Result<()> {
     Ok(())
 }
 
-fn image_for(home: &Home, a: &VmArgs, debug_shell: bool, test_hooks: bool) -> Result<PathBuf> {
+fn image_for(home: &Home, a: &BootSpec, debug_shell: bool, test_hooks: bool) -> Result<PathBuf> {
     match &a.image {
         Some(p) => Ok(p.clone()),
         None => Ok(image::build(
             home,
-            &ImageArgs {
+            &ImageSpec {
                 debug_shell,
                 manifest: None,
                 test_hooks,
@@ -259,7 +261,7 @@ fn image_for(home: &Home, a: &VmArgs, debug_shell: bool, test_hooks: bool) -> Re
     }
 }
 
-pub fn cmd(home: &Home, a: &RunArgs) -> Result<i32> {
+pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
     let rplan = a.run_plan();
     if a.dry_run {
         let dir = PathBuf::from("<run>");
@@ -378,7 +380,7 @@ pub struct Executed {
 /// summary.json there. Prints nothing but progress.
 pub fn execute(
     home: &Home,
-    vm: &VmArgs,
+    vm: &BootSpec,
     rplan: &RunPlan,
     watchdog: &Watchdog,
     expect: &BTreeMap<String, Mapping>,
@@ -536,7 +538,7 @@ fn report(f: &launch::Finished, dir: &Path) {
 /// accelerator chosen.
 fn prepare(
     home: &Home,
-    vm: &VmArgs,
+    vm: &BootSpec,
     rplan: &RunPlan,
     dir: &Path,
     debug_shell: bool,
@@ -567,14 +569,14 @@ fn prepare(
 }
 
 /// `daxkit shell`: the debug-shell image on the terminal.
-pub fn shell(home: &Home, a: &ShellArgs) -> Result<i32> {
+pub fn shell(home: &Home, a: &BootSpec) -> Result<i32> {
     let dir = home.new_run("shell")?;
     let rplan = RunPlan {
-        pmem: pmem_mode(a.vm.pmem),
+        pmem: pmem_mode(a.pmem),
         ..RunPlan::default()
     };
-    let (kernel, choice) = prepare(home, &a.vm, &rplan, &dir, true)?;
-    let mut vm = a.vm.clone();
+    let (kernel, choice) = prepare(home, a, &rplan, &dir, true)?;
+    let mut vm = a.clone();
     vm.kernel = kernel;
     let spec = run_spec(
         &vm,
@@ -610,38 +612,23 @@ pub fn shell(home: &Home, a: &ShellArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct T {
-        #[command(flatten)]
-        run: RunArgs,
-    }
-
-    fn parse(args: &[&str]) -> RunArgs {
-        T::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
-            .unwrap()
-            .run
-    }
 
     #[test]
-    fn flags_make_the_run_plan() {
-        let a = parse(&[
-            "--kernel",
-            "/k",
-            "--case",
-            "a",
-            "--case",
-            "b",
-            "--fs",
-            "ext4",
-            "--pmem",
-            "memmap",
-            "--bench-mib",
-            "64",
-            "--fault",
-            "kernel-panic",
-        ]);
+    fn spec_makes_the_run_plan_and_watchdog() {
+        let a = RunSpec {
+            cases: vec!["a".into(), "b".into()],
+            filesystems: vec!["ext4".into()],
+            bench_mib: Some(64),
+            fault: Some(FaultArg::KernelPanic),
+            timeout: 9,
+            boot_timeout: 3,
+            silence_timeout: 4,
+            vm: BootSpec {
+                pmem: PmemArg::Memmap,
+                ..RunSpec::new("/k".into()).vm
+            },
+            ..RunSpec::new("/k".into())
+        };
         assert_eq!(
             a.run_plan(),
             RunPlan {
@@ -652,21 +639,6 @@ mod tests {
                 fault: Some(Fault::KernelPanic),
             }
         );
-        assert!(T::try_parse_from(["t", "--kernel", "/k", "--fs", "btrfs"]).is_err());
-    }
-
-    #[test]
-    fn timeouts_make_the_watchdog() {
-        let a = parse(&[
-            "--kernel",
-            "/k",
-            "--timeout",
-            "9",
-            "--boot-timeout",
-            "3",
-            "--silence-timeout",
-            "4",
-        ]);
         let w = a.watchdog();
         assert_eq!(
             (w.total.as_secs(), w.boot.as_secs(), w.silence.as_secs()),
@@ -676,14 +648,14 @@ mod tests {
 
     #[test]
     fn spec_of_a_run() {
-        let a = parse(&[
-            "--kernel",
-            "/k",
-            "--append",
-            "loglevel=8 foo",
-            "--pmem",
-            "memmap",
-        ]);
+        let a = RunSpec {
+            vm: BootSpec {
+                append: vec!["loglevel=8 foo".into()],
+                pmem: PmemArg::Memmap,
+                ..RunSpec::new("/k".into()).vm
+            },
+            ..RunSpec::new("/k".into())
+        };
         let s = run_spec(
             &a.vm,
             Path::new("/r"),

@@ -3,7 +3,8 @@
 //! together from a [`VmSpec`]. Pure: no host probing, no files touched;
 //! `daxkit run --dry-run` prints the result and the unit tests check it.
 //!
-//! Guest layout the harness relies on (see vm/README in ARCHITECTURE.md):
+//! Guest layout the harness relies on (its side: `RESULTS_PORT` in
+//! `harness/src/init.rs`, the regions in `harness/src/pmem.rs`):
 //! `ttyS0` is the console, `ttyS1` the result port; with NVDIMMs, region 0
 //! (nvdimm0) is the 2 MiB-aligned fsdax namespace for xfs/ext4 and region 1
 //! (nvdimm1) the one the guest makes 4 KiB-aligned; with `memmap`, one
