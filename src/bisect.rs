@@ -45,7 +45,7 @@ pub struct StepPlan {
     pub cc: Option<String>,
     pub cases: Vec<String>,
     pub filesystems: Vec<String>,
-    pub accel: String,
+    pub accel: vm::accel::AccelArg,
     pub timeout: u64,
     /// The series' expectations (`fs/name` or `name`), if any.
     #[serde(default)]
@@ -135,7 +135,7 @@ pub fn cmd(home: &Home, a: &BisectSpec) -> Result<i32> {
         cc: a.kernel.build.cc.clone(),
         cases: a.runs.cases.clone(),
         filesystems: a.runs.filesystems.clone(),
-        accel: format!("{:?}", a.runs.accel).to_lowercase(),
+        accel: a.runs.accel,
         timeout: a.runs.timeout,
         expect: s.as_ref().map(|s| s.expect.clone()).unwrap_or_default(),
         variants: runs::variants_of(s.as_ref())
@@ -421,11 +421,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             cases: plan.cases.clone(),
             filesystems: plan.filesystems.clone(),
             bench_mib: 0,
-            accel: match plan.accel.as_str() {
-                "kvm" => vm::accel::AccelArg::Kvm,
-                "tcg" => vm::accel::AccelArg::Tcg,
-                _ => vm::accel::AccelArg::Auto,
-            },
+            accel: plan.accel,
             timeout: plan.timeout,
             repeat: plan.repeat,
             allow_flaky: plan.allow_flaky,

@@ -241,7 +241,7 @@ pub fn boot_variant(home: &Home, b: &Boot) -> Result<Variant> {
         run,
         repeats: runs.collect(),
         allow_flaky: b.allow_flaky,
-        accel: ex.accel.accel.name().to_owned(),
+        accel: vec![ex.accel.accel],
         hello_s: ex.finished.timings.hello.map(|d| d.as_secs_f64()),
         total_s: ex.finished.timings.total.as_secs_f64(),
         bench: ex
@@ -289,7 +289,7 @@ pub fn unbuilt_variant(
         },
         repeats: Vec::new(),
         allow_flaky: false,
-        accel: String::new(),
+        accel: Vec::new(),
         hello_s: None,
         total_s: 0.0,
         bench: Vec::new(),

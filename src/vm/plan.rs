@@ -38,7 +38,11 @@ pub const MEMMAP_PMEM: u64 = 2 * GIB;
 /// misaligned pair that nd_pmem refused ("misaligned, unable to map").
 pub const MEMMAP_HEADROOM: u64 = 128 * MIB;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Its serde name is [`Accel::name`] (`report.json`'s `accel`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Accel {
     Kvm,
     Tcg,
