@@ -233,10 +233,6 @@ impl Outcome {
         }
     }
 
-    pub fn name(&self) -> &'static str {
-        self.kind().name()
-    }
-
     /// Records received, complete or not.
     pub fn stream(&self) -> Option<&Stream> {
         match self {

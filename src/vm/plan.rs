@@ -57,8 +57,9 @@ impl Accel {
     }
 }
 
-/// The firmware that starts the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The firmware that starts the kernel (`summary.json`: `seabios`, `qboot`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Firmware {
     /// QEMU's default, SeaBIOS.
     Seabios,
