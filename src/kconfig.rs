@@ -178,10 +178,10 @@ pub struct ConfigDoesNotHold(pub String);
 /// `e` with the variants whose config it is named, when it is a config
 /// that does not hold (still a [`ConfigDoesNotHold`]); any other error
 /// as is. An empty `names` (a series without variants) changes nothing.
-pub fn for_variants(e: anyhow::Error, names: &str) -> anyhow::Error {
-    if names.is_empty() {
+pub fn for_variants(e: anyhow::Error, names: Option<&str>) -> anyhow::Error {
+    let Some(names) = names else {
         return e;
-    }
+    };
     match e.downcast::<ConfigDoesNotHold>() {
         Ok(ConfigDoesNotHold(msg)) => {
             ConfigDoesNotHold(format!("config of variant {names}: {msg}")).into()
@@ -642,7 +642,7 @@ mod tests {
             "1 of 9 requested options did not hold:\n  CONFIG_FS_DAX_PMD_RUST: requested y, got not set (rust.config:1)".into(),
         )
         .into();
-        let e = for_variants(e, "Rust");
+        let e = for_variants(e, Some("Rust"));
         let msg = e.to_string();
         assert!(
             msg.starts_with("config of variant Rust: 1 of 9 requested options did not hold"),
@@ -651,9 +651,9 @@ mod tests {
         assert!(msg.contains("rust.config:1"), "{msg}");
         assert!(e.is::<ConfigDoesNotHold>());
         // Other errors and series without variants are left alone.
-        let e = for_variants(anyhow::anyhow!("make: not found"), "Rust");
+        let e = for_variants(anyhow::anyhow!("make: not found"), Some("Rust"));
         assert_eq!(e.to_string(), "make: not found");
-        let e = for_variants(ConfigDoesNotHold("x".into()).into(), "");
+        let e = for_variants(ConfigDoesNotHold("x".into()).into(), None);
         assert_eq!(e.to_string(), "x");
     }
 

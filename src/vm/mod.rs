@@ -308,7 +308,11 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
                     .iter()
                     .map(|f| f.file_name().unwrap_or_default().to_string_lossy().into())
                     .collect();
-                format!("{} ({})", v.name, files.join(", "))
+                format!(
+                    "{} ({})",
+                    v.name.as_deref().unwrap_or("?"),
+                    files.join(", ")
+                )
             })
             .collect();
         anyhow::bail!(
@@ -325,7 +329,7 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
         let vdir = if variants.len() == 1 {
             dir.clone()
         } else {
-            dir.join(crate::runs::slug(&v.name))
+            dir.join(v.slug())
         };
         let mut vm = a.vm.clone();
         vm.kernel = kernel.clone();
