@@ -671,7 +671,7 @@ fn qemu_checks(home: &Home) -> Vec<Check> {
         .map(|s| s.lines().next().unwrap_or("").to_owned())
         .unwrap_or_else(|e| format!("--version failed: {e:#}"));
     out.push(Check::new(Section::Qemu, "version", Status::Info, version));
-    out.push(match crate::vm::firmware() {
+    out.push(match crate::host::Host::get().firmware {
         crate::vm::plan::Firmware::Qboot => Check::new(
             Section::Qemu,
             "firmware",
@@ -684,7 +684,7 @@ fn qemu_checks(home: &Home) -> Vec<Check> {
             Status::Info,
             format!(
                 "SeaBIOS (no qboot.rom in {}; boots ~0.4 s slower under TCG)",
-                crate::vm::QBOOT_PATHS.join(", ")
+                crate::host::QBOOT_PATHS.join(", ")
             ),
         ),
     });

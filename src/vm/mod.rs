@@ -43,25 +43,6 @@ pub enum PmemArg {
 /// `daxkit run` runs none unless asked.
 pub const DEFAULT_BENCH_MIB: u64 = 256;
 
-/// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
-pub const QBOOT_PATHS: &[&str] = &[
-    "/usr/share/qemu/qboot.rom",
-    "/usr/local/share/qemu/qboot.rom",
-];
-
-/// The firmware to boot with (a host probe: is qboot installed?).
-/// `DAXKIT_FIRMWARE=seabios` forces QEMU's default, to rule qboot out
-/// when debugging an early-boot problem.
-pub fn firmware() -> Firmware {
-    let forced = std::env::var("DAXKIT_FIRMWARE").ok();
-    match forced.as_deref() {
-        Some("seabios") => Firmware::Seabios,
-        Some("qboot") => Firmware::Qboot,
-        _ if QBOOT_PATHS.iter().any(|p| Path::new(p).is_file()) => Firmware::Qboot,
-        _ => Firmware::Seabios,
-    }
-}
-
 /// A deliberate guest fault (hidden `--fault`, daxkit's own tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -188,7 +169,8 @@ fn pmem_mode(p: PmemArg) -> PmemMode {
     }
 }
 
-/// What was probed on the host, once, before planning.
+/// What a VM plan reads from the host: the accelerator [`accel::choose`]
+/// picked and the firmware of the probed [`crate::host::Host`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Host {
     pub accel: Accel,
@@ -274,7 +256,7 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
             &dir,
             Host {
                 accel,
-                firmware: firmware(),
+                firmware: crate::host::Host::get().firmware,
             },
             Console::File(dir.join("console.log")),
             None,
@@ -394,7 +376,7 @@ pub fn execute(
     ui::step(format!("Run folder {}", dir.display()));
     std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(rplan)?)?;
     let (kernel, choice) = prepare(home, vm, rplan, &dir, false)?;
-    let fw = firmware();
+    let fw = crate::host::Host::get().firmware;
     ui::note(format!(
         "accelerator: {} ({}); firmware: {fw:?}",
         choice.accel.name(),
@@ -587,7 +569,7 @@ pub fn shell(home: &Home, a: &BootSpec) -> Result<i32> {
         &dir,
         Host {
             accel: choice.accel,
-            firmware: firmware(),
+            firmware: crate::host::Host::get().firmware,
         },
         Console::Stdio,
         Some("/shell-init".into()),
