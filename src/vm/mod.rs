@@ -245,37 +245,13 @@ fn image_for(home: &Home, a: &BootSpec, debug_shell: bool, test_hooks: bool) -> 
 
 pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
     let rplan = a.run_plan();
-    if a.dry_run {
-        let dir = PathBuf::from("<run>");
-        let accel = match a.vm.accel {
-            accel::AccelArg::Kvm => Accel::Kvm,
-            _ => Accel::Tcg,
-        };
-        let qp = plan::plan(&run_spec(
-            &a.vm,
-            &dir,
-            Host {
-                accel,
-                firmware: crate::host::Host::get().firmware,
-            },
-            Console::File(dir.join("console.log")),
-            None,
-        ));
-        println!(
-            "# accel: {:?} (auto probes KVM at launch; TCG shown)",
-            a.vm.accel
-        );
-        println!("# run plan ({}):", daxkit_harness::protocol::PLAN_PATH);
-        println!("{}", serde_json::to_string_pretty(&rplan)?);
-        println!("# qemu:");
-        println!("{}", qp.cmd.display());
-        return Ok(crate::exit::GOOD);
-    }
     // Inputs first: a typo is daxkit's input error (128), not a verdict,
     // and leaves no run folder behind.
     let kernel = check_kernel(&a.vm)?;
-    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-    crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    if !a.dry_run {
+        exec::require_tool(&a.vm.qemu.to_string_lossy())?;
+        crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    }
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
     // One given kernel cannot be the kernel of variants that differ by
@@ -304,6 +280,13 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
             series.as_ref().map_or("?", |s| s.name.as_str()),
             each.join(", ")
         );
+    }
+    if a.dry_run {
+        print!(
+            "{}",
+            dry_run(home, a, &rplan, &kernel, series.as_ref(), &variants)?
+        );
+        return Ok(crate::exit::GOOD);
     }
     let dir = home.new_run("run")?;
     let mut classes = Vec::new();
@@ -359,6 +342,105 @@ pub struct Executed {
     /// included); the judgement is `judge::judge(&evidence)`.
     pub evidence: Evidence,
     pub accel: accel::Choice,
+}
+
+/// `run --dry-run`: what a run would boot, found without booting, building
+/// the image, probing KVM or creating the run folder. The accelerator is
+/// the one asked for, else the host's cached verdict, else TCG with a
+/// note that the probe boot decides.
+fn dry_run(
+    home: &Home,
+    a: &RunSpec,
+    rplan: &RunPlan,
+    kernel: &Path,
+    series: Option<&crate::series::Series>,
+    variants: &[crate::runs::VariantSpec],
+) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let host = crate::host::Host::get();
+    let cached = || accel::cached_verdict(&home.root.join("accel-probe.json"), &a.vm.qemu);
+    let accel = match a.vm.accel {
+        accel::AccelArg::Kvm => Accel::Kvm,
+        accel::AccelArg::Tcg => Accel::Tcg,
+        accel::AccelArg::Auto => match cached() {
+            Some(c) => {
+                writeln!(o, "# accel: {} ({})", c.accel.name(), c.reason)?;
+                c.accel
+            }
+            None => {
+                writeln!(
+                    o,
+                    "# accel: auto: a probe boot of the kernel decides (KVM, else TCG); TCG shown"
+                )?;
+                Accel::Tcg
+            }
+        },
+    };
+    if a.vm.accel != accel::AccelArg::Auto {
+        writeln!(o, "# accel: {} (asked for)", accel.name())?;
+    }
+    writeln!(o, "# firmware: {:?}", host.firmware)?;
+    if exec::find_tool(&a.vm.qemu.to_string_lossy()).is_none() {
+        writeln!(
+            o,
+            "# {} is not installed: the run installs it first (or stops, naming its package)",
+            a.vm.qemu.display()
+        )?;
+    }
+    match &a.vm.image {
+        Some(p) => writeln!(o, "# image: {}", p.display())?,
+        None => writeln!(
+            o,
+            "# image: daxkit's initramfs under {} (built first if absent)",
+            home.images().display()
+        )?,
+    }
+    let cases = if a.cases.is_empty() {
+        "all".to_owned()
+    } else {
+        a.cases.join(", ")
+    };
+    let fs = if a.filesystems.is_empty() {
+        "xfs, ext4".to_owned()
+    } else {
+        a.filesystems.join(", ")
+    };
+    writeln!(
+        o,
+        "# cases: {cases} on {fs} (names are checked against the harness when the run starts)"
+    )?;
+    writeln!(o, "# run plan ({}):", daxkit_harness::protocol::PLAN_PATH)?;
+    writeln!(o, "{}", serde_json::to_string_pretty(rplan)?)?;
+    let dir = home.runs().join("<stamp>-run");
+    for v in variants {
+        let vdir = if variants.len() == 1 {
+            dir.clone()
+        } else {
+            dir.join(v.slug())
+        };
+        let mut vm = a.vm.clone();
+        vm.kernel = kernel.to_owned();
+        vm.append.extend(v.append.iter().cloned());
+        let qp = plan::plan(&run_spec(
+            &vm,
+            &vdir,
+            Host {
+                accel,
+                firmware: host.firmware,
+            },
+            Console::File(vdir.join("console.log")),
+            None,
+        ));
+        let times = if a.repeat > 1 {
+            format!(", {} boots", a.repeat)
+        } else {
+            String::new()
+        };
+        writeln!(o, "# qemu ({}{times}):", v.label(series))?;
+        writeln!(o, "{}", qp.cmd.display())?;
+    }
+    Ok(o)
 }
 
 /// Boots `vm.kernel` with `rplan` in run folder `dir` and waits for the
