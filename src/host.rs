@@ -10,6 +10,7 @@
 
 use crate::exec::{self, HostFile};
 use crate::vm::plan::Firmware;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -24,6 +25,8 @@ pub const QBOOT_PATHS: &[&str] = &[
 pub struct Host {
     /// daxkit may install what it lacks ([`exec::may_install`]).
     pub may_install: bool,
+    /// Each of [`exec::TOOLS`] by name: its path, `None` when missing.
+    pub tools: BTreeMap<&'static str, Option<PathBuf>>,
     /// ccache's path, if installed.
     pub ccache: Option<PathBuf>,
     /// libelf's headers (objtool) are there ([`exec::LIBELF_HEADERS`]).
@@ -45,6 +48,10 @@ impl Host {
     pub fn probe() -> Host {
         Host {
             may_install: exec::may_install(),
+            tools: exec::TOOLS
+                .iter()
+                .map(|t| (t.name, exec::find_tool(t.name)))
+                .collect(),
             ccache: exec::find_tool("ccache"),
             libelf_headers: has_file(&exec::LIBELF_HEADERS),
             firmware: firmware(
@@ -60,10 +67,44 @@ impl Host {
     pub fn plain() -> Host {
         Host {
             may_install: false,
+            tools: BTreeMap::new(),
             ccache: None,
             libelf_headers: true,
             firmware: Firmware::Seabios,
         }
+    }
+}
+
+impl Host {
+    /// The tools `need` asks for that are missing, with their packages.
+    pub fn missing(&self, need: exec::Need) -> Vec<exec::Tool> {
+        exec::TOOLS
+            .iter()
+            .filter(|t| t.need == need)
+            .filter(|t| !matches!(self.tools.get(t.name), Some(Some(_))))
+            .copied()
+            .collect()
+    }
+
+    /// A line for a plan: the tools `need` lacks, and what the real
+    /// command does about them; `None` when none is missing.
+    pub fn missing_text(&self, need: exec::Need) -> Option<String> {
+        let missing = self.missing(need);
+        if missing.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = missing
+            .iter()
+            .map(|t| format!("{} ({})", t.name, t.provider))
+            .collect();
+        Some(if self.may_install {
+            format!("would install first: {}", names.join(", "))
+        } else {
+            format!(
+                "missing, and daxkit may not install them: {} (the command would stop here)",
+                names.join(", ")
+            )
+        })
     }
 }
 
@@ -93,5 +134,25 @@ mod tests {
         assert_eq!(firmware(Some("seabios"), true), Firmware::Seabios);
         assert_eq!(firmware(Some("qboot"), false), Firmware::Qboot);
         assert_eq!(firmware(Some("other"), false), Firmware::Seabios);
+    }
+
+    #[test]
+    fn missing_tools_say_what_the_command_would_do() {
+        let mut h = Host::plain();
+        for t in exec::TOOLS {
+            h.tools
+                .insert(t.name, Some(PathBuf::from("/usr/bin").join(t.name)));
+        }
+        assert_eq!(h.missing_text(exec::Need::Build), None);
+        h.tools.insert("flex", None);
+        let text = h.missing_text(exec::Need::Build).unwrap();
+        assert!(
+            text.contains("flex (") && text.contains("would stop"),
+            "{text}"
+        );
+        h.may_install = true;
+        let text = h.missing_text(exec::Need::Build).unwrap();
+        assert!(text.starts_with("would install first: flex"), "{text}");
+        assert_eq!(h.missing(exec::Need::Fetch), vec![]);
     }
 }

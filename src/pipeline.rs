@@ -110,6 +110,40 @@ mod tests {
     }
 }
 
+/// The series' `base.kernel`, checked as [`tree::resolve`] checks it.
+fn check_kernel_version(
+    series: Option<&Series>,
+    repo: &std::path::Path,
+    commit: &str,
+    name: &str,
+) -> Result<()> {
+    let Some(want) = series.and_then(|s| s.base.kernel.as_deref()) else {
+        return Ok(());
+    };
+    let got = match git2::Repository::open_bare(repo) {
+        Ok(_) => tree::version_at(repo, commit)?,
+        // A user's tree (not bare): read its Makefile at the commit.
+        Err(_) => {
+            let r = git2::Repository::open(repo)?;
+            let c = r.find_commit(git2::Oid::from_str(commit)?)?;
+            let blob = c
+                .tree()?
+                .get_path(std::path::Path::new("Makefile"))?
+                .to_object(&r)?
+                .peel_to_blob()?;
+            fetch::parse_makefile_version(&String::from_utf8_lossy(blob.content()))
+                .unwrap_or_default()
+        }
+    };
+    if !(got == want || got.starts_with(&format!("{want}."))) {
+        anyhow::bail!(
+            "series {} expects Linux {want}, but base {name} is Linux {got}",
+            series.map_or("", |s| s.name.as_str()),
+        );
+    }
+    Ok(())
+}
+
 /// Where a `--dry-run` of the tree commands stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -142,6 +176,7 @@ pub fn dry_run(home: &Home, k: &KernelSpec, stop: Stop, host: &Host) -> Result<S
                 b.base_name,
                 b.base
             )?;
+            check_kernel_version(series.as_ref(), user, &b.base, &b.base_name)?;
             (b.id, Some(b.base))
         }
         None => match fetch::plan(home, &t.kernel)? {
@@ -153,10 +188,14 @@ pub fn dry_run(home: &Home, k: &KernelSpec, stop: Stop, host: &Host) -> Result<S
                     _ => (kb.commit.clone(), kb.tag.clone()),
                 };
                 writeln!(o, "base: {name} = {commit} (imported: {})", kb.describe())?;
+                check_kernel_version(series.as_ref(), &kb.repo, &commit, &name)?;
                 (kb.id, Some(commit))
             }
             plan => {
                 writeln!(o, "base: {}", plan.describe(&t.kernel))?;
+                if let Some(m) = host.missing_text(exec::Need::Fetch) {
+                    writeln!(o, "import tools: {m}")?;
+                }
                 (fetch::repo_id(&t.kernel), None)
             }
         },
@@ -206,6 +245,9 @@ pub fn dry_run(home: &Home, k: &KernelSpec, stop: Stop, host: &Host) -> Result<S
             "CONFIG_RUST=y holds only where the tree's `make rustavailable` passes; \
              otherwise the default rust fragment is left out (and an explicit CONFIG_RUST=y is refused)"
         )?;
+    }
+    if let Some(m) = host.missing_text(exec::Need::Build) {
+        writeln!(o, "build tools: {m}")?;
     }
     let scratch = kconfig::scratch_dir(&build_dir);
     writeln!(
