@@ -129,3 +129,62 @@ fn run_dry_run_prints_qemu_and_cases_and_changes_nothing() {
     assert_eq!(code, Some(128), "{err}");
     assert_eq!(files(home.path()), Vec::<String>::new());
 }
+
+/// With `--tree` and no series the commit is known, so with `--no-rust`
+/// the plan names the kept kernel's stamp; the user's tree and the cache
+/// are left as they were (daxkit's repo for the tree is made by the real
+/// command only).
+#[test]
+fn build_dry_run_on_a_user_tree_names_the_commit_and_stamp() {
+    let d = tempfile::tempdir().unwrap();
+    let tree = d.path().join("linux");
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(&tree)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "Fix Ture")
+            .env("GIT_AUTHOR_EMAIL", "fix@example.org")
+            .env("GIT_COMMITTER_NAME", "Fix Ture")
+            .env("GIT_COMMITTER_EMAIL", "fix@example.org")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&o.stdout).trim().to_owned()
+    };
+    std::fs::create_dir_all(&tree).unwrap();
+    git(&["init", "-q", "-b", "master"]);
+    std::fs::write(
+        tree.join("Makefile"),
+        "VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 1\n",
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let home = d.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (code, out, err) = daxkit(
+        &home,
+        &[
+            "build",
+            "--tree",
+            tree.to_str().unwrap(),
+            "--no-rust",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains(&format!("at HEAD = {head}")), "{out}");
+    assert!(out.contains(&format!("(would check out {head})")), "{out}");
+    let kept = out
+        .lines()
+        .find(|l| l.starts_with("kept kernel: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        kept.contains("/kernels/") && kept.contains("(stamp "),
+        "{kept}"
+    );
+    assert_eq!(files(&home), Vec::<String>::new());
+    assert_eq!(git(&["status", "--porcelain"]), "");
+}
