@@ -245,6 +245,9 @@ pub fn dry_run(home: &Home, k: &KernelSpec, stop: Stop, host: &Host) -> Result<S
             "CONFIG_RUST=y holds only where the tree's `make rustavailable` passes; \
              otherwise the default rust fragment is left out (and an explicit CONFIG_RUST=y is refused)"
         )?;
+        if let Some(m) = host.missing_text(exec::Need::Rust) {
+            writeln!(o, "Rust tools: {m}")?;
+        }
     }
     if let Some(m) = host.missing_text(exec::Need::Build) {
         writeln!(o, "build tools: {m}")?;

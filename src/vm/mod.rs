@@ -390,11 +390,16 @@ fn dry_run(
     }
     match &a.vm.image {
         Some(p) => writeln!(o, "# image: {}", p.display())?,
-        None => writeln!(
-            o,
-            "# image: daxkit's initramfs under {} (built first if absent)",
-            home.images().display()
-        )?,
+        None => {
+            writeln!(
+                o,
+                "# image: daxkit's initramfs under {} (built first if absent)",
+                home.images().display()
+            )?;
+            if let Some(m) = host.missing_text(exec::Need::Image) {
+                writeln!(o, "# image tools: {m}")?;
+            }
+        }
     }
     let cases = if a.cases.is_empty() {
         "all".to_owned()
