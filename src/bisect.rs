@@ -36,6 +36,11 @@ pub struct BisectSpec {
     pub bad: Option<String>,
 }
 
+/// A step plan's variant by the label [`cmd`] stored as its name.
+fn step_label(v: &runs::VariantSpec) -> &str {
+    v.name.as_deref().unwrap_or("kernel")
+}
+
 /// What each `bisect-step` needs, written once into the bisect's folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepPlan {
@@ -45,7 +50,7 @@ pub struct StepPlan {
     pub cc: Option<String>,
     pub cases: Vec<String>,
     pub filesystems: Vec<String>,
-    pub accel: String,
+    pub accel: vm::accel::AccelArg,
     pub timeout: u64,
     /// The series' expectations (`fs/name` or `name`), if any.
     #[serde(default)]
@@ -135,13 +140,13 @@ pub fn cmd(home: &Home, a: &BisectSpec) -> Result<i32> {
         cc: a.kernel.build.cc.clone(),
         cases: a.runs.cases.clone(),
         filesystems: a.runs.filesystems.clone(),
-        accel: format!("{:?}", a.runs.accel).to_lowercase(),
+        accel: a.runs.accel,
         timeout: a.runs.timeout,
         expect: s.as_ref().map(|s| s.expect.clone()).unwrap_or_default(),
         variants: runs::variants_of(s.as_ref())
             .into_iter()
             .map(|v| runs::VariantSpec {
-                name: v.label(s.as_ref()),
+                name: Some(v.label(s.as_ref())),
                 ..v
             })
             .collect(),
@@ -357,7 +362,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
     let started = std::time::Instant::now();
     let specs = if plan.variants.is_empty() {
         vec![runs::VariantSpec {
-            name: "kernel".to_owned(),
+            name: Some("kernel".to_owned()),
             config: Vec::new(),
             append: Vec::new(),
         }]
@@ -397,16 +402,16 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             }
             Err(e) => {
                 let e = match pipeline::sort_failure(e, pipeline::cannot_build) {
-                    Ok(e) => kconfig::for_variants(e, &names),
+                    Ok(e) => kconfig::for_variants(e, names.as_deref()),
                     Err(e) => {
-                        let e = kconfig::for_variants(e, &names);
+                        let e = kconfig::for_variants(e, names.as_deref());
                         return Err(e.context(format!("building {}", tree::short(commit))));
                     }
                 };
                 let what = if kernels.len() == 1 {
                     String::new()
                 } else {
-                    format!("kernel of {names}: ")
+                    format!("kernel of {}: ", names.as_deref().unwrap_or("kernel"))
                 };
                 unbuilt.push(format!("{what}{}", first_line(&format!("{e:#}"))));
             }
@@ -421,11 +426,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             cases: plan.cases.clone(),
             filesystems: plan.filesystems.clone(),
             bench_mib: 0,
-            accel: match plan.accel.as_str() {
-                "kvm" => vm::accel::AccelArg::Kvm,
-                "tcg" => vm::accel::AccelArg::Tcg,
-                _ => vm::accel::AccelArg::Auto,
-            },
+            accel: plan.accel,
             timeout: plan.timeout,
             repeat: plan.repeat,
             allow_flaky: plan.allow_flaky,
@@ -445,16 +446,16 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             let mut spoiled = false;
             for (v, bz) in specs.iter().zip(&bzimages) {
                 let Some(bz) = bz else {
-                    whys.push(format!("{}: cannot build", v.name));
+                    whys.push(format!("{}: cannot build", step_label(v)));
                     classes.push(Class::CannotTest);
                     continue;
                 };
-                let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(&v.name)));
+                let dir = step_dir.join(format!("boot-{attempt}-{}", runs::slug(step_label(v))));
                 let config = runs::variant_config(v)?;
                 let variant = runs::boot_variant(
                     &home,
                     &runs::Boot {
-                        name: &v.name,
+                        name: step_label(v),
                         commit,
                         config: &config,
                         vm: opts.vm_args(bz, &v.append),
@@ -467,7 +468,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
                     },
                 )?;
                 let j = variant.judgement();
-                whys.push(format!("{}: {}", v.name, j.why()));
+                whys.push(format!("{}: {}", step_label(v), j.why()));
                 classes.push(j.class);
                 spoiled |= infrastructure_failed(&variant.run);
                 result.run_dir = Some(dir);

@@ -8,8 +8,9 @@
 
 use crate::apply::Applied;
 use crate::build_steps::{self, StepCounts};
-use crate::exec::{self, find_tool, require_tool, Cmd, CommandFailed};
+use crate::exec::{self, require_tool, Cmd, CommandFailed};
 use crate::home::Home;
+use crate::host::Host;
 use crate::ui;
 use anyhow::{bail, Context, Result};
 use fs2::FileExt;
@@ -69,24 +70,83 @@ pub fn cc_choice(have_ccache: bool, may_install: bool) -> CcChoice {
     }
 }
 
-/// `CC=` for a build without `--cc`: `ccache gcc`, installing ccache when
-/// allowed (a failed install is an error); plain gcc, with a note saying
-/// so, when installing is not allowed.
-pub fn default_cc() -> Result<Option<String>> {
-    match cc_choice(find_tool("ccache").is_some(), exec::may_install()) {
-        CcChoice::Ccache => Ok(Some("ccache gcc".to_owned())),
-        CcChoice::InstallCcache => {
-            require_tool("ccache")?;
-            Ok(Some("ccache gcc".to_owned()))
+impl CcChoice {
+    /// On the probed host.
+    pub fn on(host: &Host) -> CcChoice {
+        cc_choice(host.ccache.is_some(), host.may_install)
+    }
+
+    /// `CC=` for make.
+    pub fn cc(self) -> Option<String> {
+        match self {
+            CcChoice::Ccache | CcChoice::InstallCcache => Some("ccache gcc".to_owned()),
+            CcChoice::PlainGcc => None,
         }
-        CcChoice::PlainGcc => {
-            ui::note(format!(
-                "building without ccache (not installed, and daxkit may not install it: \
-                 not root with apt-get, or DAXKIT_NO_INSTALL is set); install {}",
-                exec::Provider::Apt("ccache")
-            ));
-            Ok(None)
+    }
+
+    /// What has to happen before make runs: ccache installed (a failed
+    /// install is an error), or a note that the build goes without it.
+    pub fn prepare(self) -> Result<()> {
+        match self {
+            CcChoice::Ccache => Ok(()),
+            CcChoice::InstallCcache => require_tool("ccache").map(|_| ()),
+            CcChoice::PlainGcc => {
+                ui::note(format!(
+                    "building without ccache (not installed, and daxkit may not install it: \
+                     not root with apt-get, or DAXKIT_NO_INSTALL is set); install {}",
+                    exec::Provider::Apt("ccache")
+                ));
+                Ok(())
+            }
         }
+    }
+}
+
+/// `CC=` for a make without `--cc` (see [`CcChoice`]), ready to use.
+pub fn default_cc(host: &Host) -> Result<Option<String>> {
+    let c = CcChoice::on(host);
+    c.prepare()?;
+    Ok(c.cc())
+}
+
+/// What [`build`] runs for a commit and config, decided from the probed
+/// host without touching it or the tree (what `build --dry-run` prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildPlan {
+    /// The build dir (`O=`), one per base tree.
+    pub build_dir: PathBuf,
+    /// The kept kernel of this commit and config: reused when it holds a
+    /// bzImage (and the worktree is clean), else made there.
+    pub kept: PathBuf,
+    /// The full build log.
+    pub log: PathBuf,
+    /// How `CC=` was picked; `None` when `--cc` gave it.
+    pub cc: Option<CcChoice>,
+    pub make: Cmd,
+}
+
+/// Plans the build of `worktree` (base tree `base_id`) with config
+/// `stamp` (pure).
+pub fn plan(
+    home: &Home,
+    worktree: &Path,
+    base_id: &str,
+    stamp: &str,
+    opts: &BuildOptions,
+    host: &Host,
+) -> BuildPlan {
+    let build_dir = home.build_dir(base_id);
+    let cc = opts.cc.is_none().then(|| CcChoice::on(host));
+    let opts = BuildOptions {
+        cc: opts.cc.clone().or_else(|| cc.and_then(CcChoice::cc)),
+        ..opts.clone()
+    };
+    BuildPlan {
+        kept: kernel_dir(home, stamp),
+        log: build_dir.join("daxkit-build.log"),
+        cc,
+        make: make_cmd(worktree, &build_dir, &opts),
+        build_dir,
     }
 }
 
@@ -236,7 +296,9 @@ pub fn build(
     stamp: &str,
     opts: &BuildOptions,
 ) -> Result<BuildOutcome> {
-    let kept = kernel_dir(home, stamp);
+    let host = Host::get();
+    let plan = plan(home, &applied.worktree, &applied.base.id, stamp, opts, host);
+    let kept = &plan.kept;
     // Local edits in the worktree (a developer iterating on fs/dax.c) are
     // not in the stamp: always run make then, and keep nothing.
     let dirty = !Cmd::new("git")
@@ -249,7 +311,7 @@ pub fn build(
     if !dirty && opts.target.is_none() && kept.join("bzImage").is_file() {
         // In use by this daxkit (its boots come next), and used now for
         // `daxkit gc --max-size`'s least-recently-used order.
-        crate::gc::hold(&kept);
+        crate::gc::hold(kept);
         ui::note(format!(
             "kernel for {} already built: {}",
             crate::tree::short(&applied.head),
@@ -264,12 +326,14 @@ pub fn build(
     // moved since (a kept kernel labelled stock but built from the series
     // would poison every later run).
     crate::tree::checkout(home, &applied.base, &applied.head)?;
-    let build = home.build_dir(&applied.base.id);
+    let build = &plan.build_dir;
     if !build.join(".config").is_file() {
         bail!("{}: no .config; run `daxkit config` first", build.display());
     }
     exec::require_tools(exec::Need::Build)?;
-    exec::require_file(&exec::LIBELF_HEADERS)?;
+    if !host.libelf_headers {
+        exec::require_file(&exec::LIBELF_HEADERS)?;
+    }
     let config = std::fs::read_to_string(build.join(".config"))?;
     if config.contains("\nCONFIG_RUST=y") {
         require_tool("bindgen")?;
@@ -282,18 +346,14 @@ pub fn build(
         lock.lock_exclusive()?;
     }
     let steps_key = build_steps::Key::new(&config, !build.join("vmlinux").exists());
-    let mut step_counts = StepCounts::load(&build);
+    let mut step_counts = StepCounts::load(build);
     let estimate = step_counts.total(&steps_key);
-    let log = build.join("daxkit-build.log");
-    std::fs::write(&log, "")?;
-    let opts = &BuildOptions {
-        cc: match &opts.cc {
-            Some(cc) => Some(cc.clone()),
-            None => default_cc()?,
-        },
-        ..opts.clone()
-    };
-    let cmd = make_cmd(&applied.worktree, &build, opts);
+    let log = &plan.log;
+    std::fs::write(log, "")?;
+    if let Some(c) = plan.cc {
+        c.prepare()?;
+    }
+    let cmd = &plan.make;
     ui::step(format!(
         "building bzImage at {} (-j{}, log {})",
         crate::tree::short(&applied.head),
@@ -303,7 +363,7 @@ pub fn build(
     let start = Instant::now();
     let mut bar = ui::Progress::new("build", estimate);
     let mut steps = 0u64;
-    let res = cmd.run_logged(&log, |line| {
+    let res = cmd.run_logged(log, |line| {
         if let Some((_, target)) = parse_step(line) {
             steps += 1;
             bar.inc(target);
@@ -311,7 +371,7 @@ pub fn build(
     });
     bar.finish();
     let wall = start.elapsed();
-    let kept_log = keep_log(&log, opts.log_copy.as_deref());
+    let kept_log = keep_log(log, opts.log_copy.as_deref());
     if let Err(e) = res {
         if exec::interrupted() {
             bail!(
@@ -321,7 +381,7 @@ pub fn build(
             );
         }
         if let Some(f) = e.downcast_ref::<CommandFailed>() {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = std::fs::read_to_string(log).unwrap_or_default();
             return Err(BuildFailed {
                 wall_s: wall.as_secs_f64(),
                 errors: first_errors(&text, 12),
@@ -335,7 +395,7 @@ pub fn build(
     // A single target says nothing about the next bzImage build.
     if opts.target.is_none() {
         step_counts.record(steps_key, steps);
-        if let Err(e) = step_counts.save(&build) {
+        if let Err(e) = step_counts.save(build) {
             ui::note(format!("could not record the build's step count: {e}"));
         }
     }
@@ -362,11 +422,11 @@ pub fn build(
     std::fs::create_dir_all(&tmp)?;
     std::fs::copy(&built, tmp.join("bzImage"))?;
     std::fs::copy(build.join(".config"), tmp.join("config"))?;
-    std::fs::copy(&log, tmp.join("build.log"))?;
+    std::fs::copy(log, tmp.join("build.log"))?;
     std::fs::write(tmp.join("commit"), format!("{}\n", applied.head))?;
-    std::fs::remove_dir_all(&kept).ok();
-    std::fs::rename(&tmp, &kept)?;
-    crate::gc::hold(&kept);
+    std::fs::remove_dir_all(kept).ok();
+    std::fs::rename(&tmp, kept)?;
+    crate::gc::hold(kept);
     let bzimage = kept.join("bzImage");
     ui::note(format!(
         "built in {:.1}s ({steps} kbuild steps)",
@@ -440,6 +500,62 @@ mod tests {
         assert_eq!(
             c.display(),
             "CCACHE_BASEDIR=/ make -C /s O=/b ARCH=x86_64 -j2 'CC=ccache gcc' bzImage"
+        );
+    }
+
+    /// The plan comes from the host value alone: ccache when it is
+    /// there, plain gcc when it is not and may not be installed, and
+    /// `--cc` as given; paths from the home and the stamp.
+    #[test]
+    fn build_plan_reads_the_host_it_is_given() {
+        let home = Home {
+            root: PathBuf::from("/h"),
+        };
+        let opts = BuildOptions {
+            cc: None,
+            jobs: 2,
+            target: None,
+            log_copy: None,
+        };
+        let wt = Path::new("/h/work/t/src");
+        let stamp = "0123456789abcdef0123";
+        let plain = Host::plain();
+        let p = plan(&home, wt, "t", stamp, &opts, &plain);
+        assert_eq!(p.build_dir, Path::new("/h/work/t/build"));
+        assert_eq!(p.kept, Path::new("/h/kernels/0123456789abcdef"));
+        assert_eq!(p.log, Path::new("/h/work/t/build/daxkit-build.log"));
+        assert_eq!(p.cc, Some(CcChoice::PlainGcc));
+        assert_eq!(
+            p.make.display(),
+            "make -C /h/work/t/src O=/h/work/t/build ARCH=x86_64 -j2 bzImage"
+        );
+        let with_ccache = Host {
+            ccache: Some("/usr/bin/ccache".into()),
+            ..Host::plain()
+        };
+        let p = plan(&home, wt, "t", stamp, &opts, &with_ccache);
+        assert_eq!(p.cc, Some(CcChoice::Ccache));
+        assert!(
+            p.make.display().contains("'CC=ccache gcc'"),
+            "{}",
+            p.make.display()
+        );
+        let installs = Host {
+            may_install: true,
+            ..Host::plain()
+        };
+        let p = plan(&home, wt, "t", stamp, &opts, &installs);
+        assert_eq!(p.cc, Some(CcChoice::InstallCcache));
+        let given = BuildOptions {
+            cc: Some("distcc gcc".into()),
+            ..opts
+        };
+        let p = plan(&home, wt, "t", stamp, &given, &with_ccache);
+        assert_eq!(p.cc, None);
+        assert!(
+            p.make.display().contains("'CC=distcc gcc'"),
+            "{}",
+            p.make.display()
         );
     }
 

@@ -140,7 +140,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
         // One build per distinct variant config: each must build at every
         // patch. This patch's own build logs, next to its checkpatch output.
         let mut bzimages: Vec<Option<std::path::PathBuf>> = vec![None; variants.len()];
-        let mut failed: Option<(String, anyhow::Error)> = None;
+        let mut failed: Option<(Option<String>, anyhow::Error)> = None;
         for (n, k) in kernels.iter().enumerate() {
             let log = if kernels.len() == 1 {
                 dir.join(format!("{:04}.build.log", i + 1))
@@ -162,14 +162,14 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
                 }
                 Err(e) => match pipeline::sort_failure(e, pipeline::any_failure) {
                     Ok(e) => {
-                        let e = kconfig::for_variants(e, &names);
+                        let e = kconfig::for_variants(e, names.as_deref());
                         failed = Some((names, e));
                         break;
                     }
                     // The host, not the patch (128), or Ctrl-C (130): not a row.
                     Err(e) => {
                         let _ = tree::checkout(home, &base, &applied.head);
-                        return Err(kconfig::for_variants(e, &names));
+                        return Err(kconfig::for_variants(e, names.as_deref()));
                     }
                 },
             }
@@ -214,9 +214,12 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
                     let mut notes = Vec::new();
                     for ((v, bz), config) in variants.iter().zip(&bzimages).zip(&configs) {
                         let Some(bz) = bz else {
-                            bail!("variant {}: no kernel built (a daxkit bug)", v.name);
+                            bail!(
+                                "variant {}: no kernel built (a daxkit bug)",
+                                v.label(Some(&s))
+                            );
                         };
-                        let run_dir = dir.join(format!("{:04}-run-{}", i + 1, runs::slug(&v.name)));
+                        let run_dir = dir.join(format!("{:04}-run-{}", i + 1, v.slug()));
                         let name = v.label(Some(&s));
                         let variant = runs::boot_variant(
                             home,
@@ -252,7 +255,7 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
                 let whose = if kernels.len() == 1 {
                     String::new()
                 } else {
-                    format!("kernel of {names}: ")
+                    format!("kernel of {}: ", names.as_deref().unwrap_or("kernel"))
                 };
                 row.note = format!("{whose}{}", format!("{e:#}").lines().next().unwrap_or(""));
                 // Whose fault: does the base build with the same configs?

@@ -43,9 +43,9 @@ pub enum Command {
     /// Apply a patch series, one commit per patch, in a daxkit worktree.
     Apply(TargetArgs),
     /// Write .config from kernel-config/ fragments and the series', and verify every option.
-    Config(ConfigArgs),
+    Config(KernelCmdArgs),
     /// Apply, configure and build bzImage (incremental, ccache, progress).
-    Build(ConfigArgs),
+    Build(KernelCmdArgs),
     /// Build the guest initramfs (harness as /init, mkfs tools and their libraries).
     Image(ImageArgs),
     /// Boot a kernel in QEMU with emulated NVDIMMs and run the cases.
@@ -169,6 +169,17 @@ impl TargetArgs {
     }
 }
 
+/// `config` and `build`: the kernel's flags and `--dry-run`.
+#[derive(Debug, Clone, Args)]
+pub struct KernelCmdArgs {
+    #[command(flatten)]
+    pub kernel: ConfigArgs,
+    /// Print the plan (base, fragments, make commands, kept kernel) and
+    /// change nothing: no install, import, apply, checkout or make.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 impl ConfigArgs {
     pub fn spec(&self) -> pipeline::KernelSpec {
         pipeline::KernelSpec {
@@ -208,8 +219,26 @@ pub fn run(cli: Cli) -> Result<i32> {
             let applied = apply::apply(&home, &base, series.as_ref())?;
             println!("{}", applied.describe());
         }
+        Command::Config(c) if c.dry_run => {
+            let plan = pipeline::dry_run(
+                &home,
+                &c.kernel.spec(),
+                pipeline::Stop::Config,
+                crate::host::Host::get(),
+            )?;
+            print!("{plan}");
+        }
+        Command::Build(c) if c.dry_run => {
+            let plan = pipeline::dry_run(
+                &home,
+                &c.kernel.spec(),
+                pipeline::Stop::Build,
+                crate::host::Host::get(),
+            )?;
+            print!("{plan}");
+        }
         Command::Config(c) => {
-            let k = c.spec();
+            let k = c.kernel.spec();
             let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             let report = kconfig::configure(
@@ -220,7 +249,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("{}", report.summary());
         }
         Command::Build(c) => {
-            let k = c.spec();
+            let k = c.kernel.spec();
             let (base, series) = pipeline::target(&home, &k.target)?;
             let applied = apply::apply(&home, &base, series.as_ref())?;
             let cfg = kconfig::configure(

@@ -392,7 +392,9 @@ pub fn space_check(free: u64) -> Check {
 /// KVM probe boot only when a built kernel is in the home and no verdict
 /// is cached; installs nothing.
 pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
-    let may = exec::may_install();
+    // Fresh, not `Host::get`: `--fix` probes again after installing.
+    let host = crate::host::Host::probe();
+    let may = host.may_install;
     let mut checks = vec![Check::new(
         Section::Host,
         "installs",
@@ -402,7 +404,7 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
     for t in exec::TOOLS {
         let section = Section::of(t.need);
         let what = t.name.to_owned();
-        let c = match exec::find_tool(t.name) {
+        let c = match host.tools.get(t.name).cloned().flatten() {
             Some(p) => Check::new(
                 section,
                 what,
@@ -466,8 +468,8 @@ pub fn probe(home: &Home, kernel: &str) -> Vec<Check> {
     }
     checks.extend(rust_checks(may));
     checks.extend(tree_checks(home, kernel, may));
-    checks.extend(qemu_checks(home));
-    checks.extend(cache_checks(home));
+    checks.extend(qemu_checks(home, &host));
+    checks.extend(cache_checks(home, &host));
     checks
 }
 
@@ -653,10 +655,10 @@ impl Drop for Scratch {
     }
 }
 
-fn qemu_checks(home: &Home) -> Vec<Check> {
+fn qemu_checks(home: &Home, host: &crate::host::Host) -> Vec<Check> {
     let mut out = Vec::new();
     let qemu = PathBuf::from("qemu-system-x86_64");
-    let Some(found) = exec::find_tool("qemu-system-x86_64") else {
+    let Some(found) = host.tools.get("qemu-system-x86_64").cloned().flatten() else {
         out.push(Check::new(
             Section::Qemu,
             "KVM",
@@ -671,7 +673,7 @@ fn qemu_checks(home: &Home) -> Vec<Check> {
         .map(|s| s.lines().next().unwrap_or("").to_owned())
         .unwrap_or_else(|e| format!("--version failed: {e:#}"));
     out.push(Check::new(Section::Qemu, "version", Status::Info, version));
-    out.push(match crate::vm::firmware() {
+    out.push(match host.firmware {
         crate::vm::plan::Firmware::Qboot => Check::new(
             Section::Qemu,
             "firmware",
@@ -684,7 +686,7 @@ fn qemu_checks(home: &Home) -> Vec<Check> {
             Status::Info,
             format!(
                 "SeaBIOS (no qboot.rom in {}; boots ~0.4 s slower under TCG)",
-                crate::vm::QBOOT_PATHS.join(", ")
+                crate::host::QBOOT_PATHS.join(", ")
             ),
         ),
     });
@@ -734,7 +736,7 @@ fn newest_kernel(home: &Home) -> Option<PathBuf> {
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
 }
 
-fn cache_checks(home: &Home) -> Vec<Check> {
+fn cache_checks(home: &Home, host: &crate::host::Host) -> Vec<Check> {
     let mut out = Vec::new();
     let entries = crate::gc::scan(&home.root);
     let total: u64 = entries.iter().map(|e| e.size).sum();
@@ -757,7 +759,7 @@ fn cache_checks(home: &Home) -> Vec<Check> {
             format!("cannot tell: {e}"),
         ),
     });
-    if exec::find_tool("ccache").is_some() {
+    if host.ccache.is_some() {
         let stats = Cmd::new("ccache").arg("--print-stats").read();
         out.push(match stats.as_deref().ok().and_then(ccache_hits) {
             Some((h, m)) => Check::new(

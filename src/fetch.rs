@@ -70,6 +70,55 @@ pub fn fetch(home: &Home, series: &str) -> Result<KernelBase> {
     import(home, &tar, &id, &repo, &stamp)
 }
 
+/// What [`fetch`] would do, found without doing it (`--dry-run`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchPlan {
+    /// Imported already from the tarball that is installed now.
+    Imported(KernelBase),
+    /// The tarball is installed but not (or an older one) imported.
+    Import { tarball: PathBuf },
+    /// The package has to be installed first (or named, when daxkit may
+    /// not install).
+    Install { package: &'static str },
+}
+
+impl FetchPlan {
+    pub fn describe(&self, series: &str) -> String {
+        match self {
+            FetchPlan::Imported(kb) => kb.describe(),
+            FetchPlan::Import { tarball } => format!(
+                "would import {} as one commit tagged debian-<its version>",
+                tarball.display()
+            ),
+            FetchPlan::Install { package } => format!(
+                "would install {package}, then import {} as one commit tagged debian-<its version>",
+                tarball(series).display()
+            ),
+        }
+    }
+}
+
+/// Reads what is installed and imported; changes nothing.
+pub fn plan(home: &Home, series: &str) -> Result<FetchPlan> {
+    let tar = tarball(series);
+    if !tar.is_file() {
+        return Ok(FetchPlan::Install {
+            package: package(series),
+        });
+    }
+    let id = format!("debian-{series}");
+    let repo = home.repo(&id);
+    Ok(match already_imported(&repo, &id, &tarball_stamp(&tar)?)? {
+        Some(kb) => FetchPlan::Imported(kb),
+        None => FetchPlan::Import { tarball: tar },
+    })
+}
+
+/// The cache id of linux-source-`series`'s repo, worktree and build dir.
+pub fn repo_id(series: &str) -> String {
+    format!("debian-{series}")
+}
+
 /// The tarball comes from a Debian package: installed when daxkit may
 /// install (root, apt, no DAXKIT_NO_INSTALL), else named.
 fn install_package(package: &'static str) -> Result<()> {

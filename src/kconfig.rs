@@ -178,10 +178,10 @@ pub struct ConfigDoesNotHold(pub String);
 /// `e` with the variants whose config it is named, when it is a config
 /// that does not hold (still a [`ConfigDoesNotHold`]); any other error
 /// as is. An empty `names` (a series without variants) changes nothing.
-pub fn for_variants(e: anyhow::Error, names: &str) -> anyhow::Error {
-    if names.is_empty() {
+pub fn for_variants(e: anyhow::Error, names: Option<&str>) -> anyhow::Error {
+    let Some(names) = names else {
         return e;
-    }
+    };
     match e.downcast::<ConfigDoesNotHold>() {
         Ok(ConfigDoesNotHold(msg)) => {
             ConfigDoesNotHold(format!("config of variant {names}: {msg}")).into()
@@ -234,6 +234,48 @@ pub fn needs_only(m: &Mismatch, symbol: &str) -> bool {
     m.why.starts_with("unmet dependencies: ") && m.why.split([' ', ',']).any(|w| w == off)
 }
 
+/// The merged requests as the fragment `allnoconfig` reads.
+pub fn merged_text(requests: &BTreeMap<String, Request>) -> String {
+    let mut merged = String::new();
+    for (name, r) in requests {
+        if r.value == "n" {
+            let _ = writeln!(merged, "# CONFIG_{name} is not set");
+        } else {
+            let _ = writeln!(merged, "CONFIG_{name}={}", r.value);
+        }
+    }
+    merged
+}
+
+/// A config's stamp: the commit and the merged requests (what keeps a
+/// `.config` and a kept kernel).
+pub fn stamp(head: &str, merged: &str) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(format!("{head}\n{merged}").as_bytes())
+    )
+}
+
+/// Where a config is made and checked before it reaches `build`.
+pub fn scratch_dir(build: &Path) -> PathBuf {
+    build.with_file_name("config-scratch")
+}
+
+/// `make allnoconfig` in `scratch` with the merged fragment
+/// (`scratch/daxkit-fragment.config`) as `KCONFIG_ALLCONFIG`.
+pub fn allnoconfig_cmd(worktree: &Path, scratch: &Path) -> Cmd {
+    Cmd::new("make")
+        .arg("-C")
+        .arg(worktree)
+        .arg(format!("O={}", scratch.display()))
+        .arg("ARCH=x86_64")
+        .arg(format!(
+            "KCONFIG_ALLCONFIG={}",
+            scratch.join("daxkit-fragment.config").display()
+        ))
+        .arg("allnoconfig")
+}
+
 fn configure_inner(
     home: &Home,
     applied: &Applied,
@@ -249,19 +291,9 @@ fn configure_inner(
     std::fs::create_dir_all(&build)?;
     let frags = &rust_fit(applied, frags)?;
     let requests = merge(frags)?;
-    let mut merged = String::new();
-    for (name, r) in &requests {
-        if r.value == "n" {
-            writeln!(merged, "# CONFIG_{name} is not set")?;
-        } else {
-            writeln!(merged, "CONFIG_{name}={}", r.value)?;
-        }
-    }
+    let merged = merged_text(&requests);
     let stamp_path = build.join("daxkit-config.stamp");
-    let stamp = format!(
-        "{:x}",
-        Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
-    );
+    let stamp = stamp(&applied.head, &merged);
     let config = build.join(".config");
     let reused =
         config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);
@@ -285,7 +317,7 @@ fn configure_inner(
     crate::exec::require_tools(crate::exec::Need::Build)?;
     // Make and check the config in a scratch dir; only a verified config
     // reaches the build dir, so a bad fragment never costs a rebuild.
-    let scratch = build.with_file_name("config-scratch");
+    let scratch = scratch_dir(&build);
     std::fs::create_dir_all(&scratch)?;
     if requests.get("RUST").is_some_and(|r| r.value == "y") {
         // Kconfig decides RUST_IS_AVAILABLE by running the tree's
@@ -297,13 +329,7 @@ fn configure_inner(
     std::fs::write(&frag_path, &merged)?;
     let log = scratch.join("daxkit-config.log");
     std::fs::write(&log, "")?;
-    Cmd::new("make")
-        .arg("-C")
-        .arg(&applied.worktree)
-        .arg(format!("O={}", scratch.display()))
-        .arg("ARCH=x86_64")
-        .arg(format!("KCONFIG_ALLCONFIG={}", frag_path.display()))
-        .arg("allnoconfig")
+    allnoconfig_cmd(&applied.worktree, &scratch)
         .run_logged(&log, |_| {})
         .context("making .config")?;
     let made = scratch.join(".config");
@@ -642,7 +668,7 @@ mod tests {
             "1 of 9 requested options did not hold:\n  CONFIG_FS_DAX_PMD_RUST: requested y, got not set (rust.config:1)".into(),
         )
         .into();
-        let e = for_variants(e, "Rust");
+        let e = for_variants(e, Some("Rust"));
         let msg = e.to_string();
         assert!(
             msg.starts_with("config of variant Rust: 1 of 9 requested options did not hold"),
@@ -651,9 +677,9 @@ mod tests {
         assert!(msg.contains("rust.config:1"), "{msg}");
         assert!(e.is::<ConfigDoesNotHold>());
         // Other errors and series without variants are left alone.
-        let e = for_variants(anyhow::anyhow!("make: not found"), "Rust");
+        let e = for_variants(anyhow::anyhow!("make: not found"), Some("Rust"));
         assert_eq!(e.to_string(), "make: not found");
-        let e = for_variants(ConfigDoesNotHold("x".into()).into(), "");
+        let e = for_variants(ConfigDoesNotHold("x".into()).into(), None);
         assert_eq!(e.to_string(), "x");
     }
 

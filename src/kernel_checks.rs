@@ -265,7 +265,7 @@ pub fn run(
     let rust_on = config_text.contains("\nCONFIG_RUST=y");
     let cc = match &opts.cc {
         Some(cc) => Some(cc.clone()),
-        None => build::default_cc()?,
+        None => build::default_cc(crate::host::Host::get())?,
     };
     // (log text, whether make succeeded); only the host's or Ctrl-C's
     // failures are errors.

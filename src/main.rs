@@ -17,6 +17,7 @@ mod exec;
 mod fetch;
 mod gc;
 mod home;
+mod host;
 mod image;
 mod kconfig;
 mod kernel_checks;

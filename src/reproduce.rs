@@ -162,7 +162,7 @@ pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
             break;
         }
         let name = v.label(Some(&series));
-        let dir = out.join(format!("series-{}", runs::slug(&v.name)));
+        let dir = out.join(format!("series-{}", v.slug()));
         let expect = Some(&series.expect);
         variants.push(match kernel {
             Some(Ok(k)) => boot(&name, &patched, config, &k, &v.append, expect, &dir)?,
@@ -204,7 +204,7 @@ pub fn build_variant_kernel(
     dir: &Path,
 ) -> Result<Result<PathBuf, String>> {
     build_into(home, applied, &k.fragments, opts, dir)
-        .map_err(|e| kconfig::for_variants(e, &k.names(specs)))
+        .map_err(|e| kconfig::for_variants(e, k.names(specs).as_deref()))
 }
 
 /// Configures and builds `applied`, keeping config and build log in

@@ -74,19 +74,25 @@ impl RunOptions {
 /// (merged after the series') and its kernel parameters.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VariantSpec {
-    /// Empty for a series without variants (or no series).
-    pub name: String,
+    /// None for a series without variants (or no series).
+    pub name: Option<String>,
     /// Absolute paths, as [`crate::series`] resolved them.
     pub config: Vec<PathBuf>,
     pub append: Vec<String>,
 }
 
 impl VariantSpec {
+    /// Its run folder's name: the variant's name as [`slug`] makes it,
+    /// `default` without one.
+    pub fn slug(&self) -> String {
+        slug(self.name.as_deref().unwrap_or(""))
+    }
+
     /// "dax-pmd (C)", "dax-pmd", or "kernel" without a series.
     pub fn label(&self, series: Option<&Series>) -> String {
-        match (series, self.name.is_empty()) {
-            (Some(s), false) => format!("{} ({})", s.name, self.name),
-            (Some(s), true) => s.name.clone(),
+        match (series, &self.name) {
+            (Some(s), Some(n)) => format!("{} ({n})", s.name),
+            (Some(s), None) => s.name.clone(),
             (None, _) => "kernel".to_owned(),
         }
     }
@@ -100,13 +106,13 @@ pub fn variants_of(series: Option<&Series>) -> Vec<VariantSpec> {
             .variants
             .iter()
             .map(|v| VariantSpec {
-                name: v.name.clone(),
+                name: Some(v.name.clone()),
                 config: v.config.clone(),
                 append: v.append.clone(),
             })
             .collect(),
         _ => vec![VariantSpec {
-            name: String::new(),
+            name: None,
             config: Vec::new(),
             append: Vec::new(),
         }],
@@ -123,13 +129,15 @@ pub struct KernelPlan {
 }
 
 impl KernelPlan {
-    /// `C, Rust`: the variants that boot this kernel, for messages.
-    pub fn names(&self, variants: &[VariantSpec]) -> String {
-        self.variants
+    /// `C, Rust`: the variants that boot this kernel, for messages; none
+    /// when it is the one plain kernel of a series without variants.
+    pub fn names(&self, variants: &[VariantSpec]) -> Option<String> {
+        let names: Vec<&str> = self
+            .variants
             .iter()
-            .map(|&i| variants[i].name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+            .filter_map(|&i| variants[i].name.as_deref())
+            .collect();
+        (!names.is_empty()).then(|| names.join(", "))
     }
 }
 
@@ -142,7 +150,10 @@ pub fn kernel_plans(frags: &[PathBuf], variants: &[VariantSpec]) -> Result<Vec<K
     for (i, v) in variants.iter().enumerate() {
         let all: Vec<PathBuf> = frags.iter().chain(&v.config).cloned().collect();
         let merged: Vec<(String, String)> = crate::kconfig::merge(&all)
-            .with_context(|| format!("config of variant {}", v.name))?
+            .with_context(|| match &v.name {
+                Some(n) => format!("config of variant {n}"),
+                None => "config".to_owned(),
+            })?
             .into_iter()
             .map(|(k, r)| (k, r.value))
             .collect();
@@ -241,7 +252,7 @@ pub fn boot_variant(home: &Home, b: &Boot) -> Result<Variant> {
         run,
         repeats: runs.collect(),
         allow_flaky: b.allow_flaky,
-        accel: ex.accel.accel.name().to_owned(),
+        accel: vec![ex.accel.accel],
         hello_s: ex.finished.timings.hello.map(|d| d.as_secs_f64()),
         total_s: ex.finished.timings.total.as_secs_f64(),
         bench: ex
@@ -289,7 +300,7 @@ pub fn unbuilt_variant(
         },
         repeats: Vec::new(),
         allow_flaky: false,
-        accel: String::new(),
+        accel: Vec::new(),
         hello_s: None,
         total_s: 0.0,
         bench: Vec::new(),
@@ -399,9 +410,22 @@ mod tests {
         assert!(e.to_string().contains("runs on xfs"), "{e}");
     }
 
+    /// Without a series there is one unnamed variant: no variant name in
+    /// messages, the `default` folder, the plain label.
+    #[test]
+    fn the_plain_variant_has_no_name() {
+        let plain = variants_of(None);
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain[0].name, None);
+        assert_eq!(plain[0].slug(), "default");
+        assert_eq!(plain[0].label(None), "kernel");
+        let plans = kernel_plans(&[], &plain).unwrap();
+        assert_eq!(plans[0].names(&plain), None);
+    }
+
     fn spec(name: &str, config: &[&Path]) -> VariantSpec {
         VariantSpec {
-            name: name.into(),
+            name: Some(name.into()),
             config: config.iter().map(|p| p.to_path_buf()).collect(),
             append: vec![format!("impl={name}")],
         }
@@ -427,7 +451,10 @@ mod tests {
         let kunit = w("kunit.config", "CONFIG_KUNIT=y\n");
         let frags = vec![base.clone()];
         let names = |plans: &[KernelPlan], specs: &[VariantSpec]| -> Vec<String> {
-            plans.iter().map(|p| p.names(specs)).collect()
+            plans
+                .iter()
+                .map(|p| p.names(specs).unwrap_or_default())
+                .collect()
         };
 
         // Command line only: one kernel for all.

@@ -92,6 +92,25 @@ pub fn resolve(home: &Home, t: &Target, series: Option<&Series>) -> Result<BaseT
 }
 
 fn user_tree(home: &Home, path: &Path, rev: &str) -> Result<BaseTree> {
+    let base = user_base(home, path, rev)?;
+    if !base.repo.join("HEAD").exists() {
+        let objects = git2::Repository::open(path)?
+            .commondir()
+            .join("objects")
+            .canonicalize()?;
+        git2::Repository::init_bare(&base.repo)
+            .with_context(|| format!("creating {}", base.repo.display()))?;
+        std::fs::write(
+            base.repo.join("objects/info/alternates"),
+            format!("{}\n", objects.display()),
+        )?;
+    }
+    Ok(base)
+}
+
+/// The base `--tree path` at `rev` names, read without creating daxkit's
+/// repo for it (`--dry-run`; [`user_tree`] makes it).
+pub fn user_base(home: &Home, path: &Path, rev: &str) -> Result<BaseTree> {
     let user = git2::Repository::open(path)
         .with_context(|| format!("--tree {}: not a git repository", path.display()))?;
     refuse_dirty(&user, path)?;
@@ -114,14 +133,6 @@ fn user_tree(home: &Home, path: &Path, rev: &str) -> Result<BaseTree> {
         .unwrap_or_else(|| "tree".into());
     let id = format!("tree-{name}-{:x}", digest)[..(5 + name.len() + 1 + 10)].to_owned();
     let repo = home.repo(&id);
-    if !repo.join("HEAD").exists() {
-        git2::Repository::init_bare(&repo)
-            .with_context(|| format!("creating {}", repo.display()))?;
-        std::fs::write(
-            repo.join("objects/info/alternates"),
-            format!("{}\n", objects.display()),
-        )?;
-    }
     Ok(BaseTree {
         id,
         repo,

@@ -117,7 +117,7 @@ fn variant(name: &str, append: &[&str], cases: Vec<CaseResult>) -> Variant {
         },
         repeats: Vec::new(),
         allow_flaky: false,
-        accel: "tcg".into(),
+        accel: vec![crate::vm::plan::Accel::Tcg],
         hello_s: Some(1.9),
         total_s: 61.4,
         bench: Vec::new(),

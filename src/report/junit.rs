@@ -170,7 +170,14 @@ pub fn render(r: &Report) -> String {
                 "guest_kernel",
                 v.run.guest_kernel.clone().unwrap_or_default(),
             ),
-            ("accel", v.accel.clone()),
+            (
+                "accel",
+                v.accel
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            ),
             ("outcome", v.run.outcome.name().to_owned()),
             ("exit_code", v.exit_code().to_string()),
             ("run_dir", v.run_dir.clone()),

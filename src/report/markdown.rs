@@ -78,7 +78,7 @@ pub fn render(r: &Report) -> String {
             code(&v.append.join(" ")).replace('|', "\\|")
         };
         let outcome = if v.run.outcome == daxkit_harness::judge::Outcome::Completed {
-            "completed".to_owned()
+            v.run.outcome.name().to_owned()
         } else {
             format!("**{}**", cell(v.run.outcome.name()))
         };

@@ -120,7 +120,11 @@ fn join(into: &mut Variant, v: Variant) {
     }
     into.repeats.extend(more);
     into.allow_flaky &= v.allow_flaky;
-    into.accel = join_text(&into.accel, &v.accel, "/");
+    for a in v.accel {
+        if !into.accel.contains(&a) {
+            into.accel.push(a);
+        }
+    }
     into.hello_s = match (into.hello_s, v.hello_s) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

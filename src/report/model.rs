@@ -3,6 +3,7 @@
 //! summary) reads. Renderers never look at run folders; this is the whole
 //! contract between running and reporting.
 
+use crate::vm::plan::Accel;
 use daxkit_harness::judge::{self, Class, Evidence, Judgement};
 use daxkit_harness::protocol::BenchResult;
 use serde::{Deserialize, Serialize};
@@ -74,10 +75,39 @@ pub struct Variant {
     /// reported, and does not fail the variant.
     #[serde(default)]
     pub allow_flaky: bool,
-    pub accel: String,
+    /// The accelerators its boots ran under, in the order first seen:
+    /// one, more when `report merge` joined jobs that ran under different
+    /// ones, none when it never booted. Stored as one string, as before
+    /// it was typed: `"kvm"`, `"kvm/tcg"`, `""`.
+    #[serde(with = "accel_list")]
+    pub accel: Vec<Accel>,
     pub hello_s: Option<f64>,
     pub total_s: f64,
     pub bench: Vec<BenchResult>,
+}
+
+/// `Variant::accel` as `report.json` has always stored it: the names
+/// joined by `/`, `""` for none.
+mod accel_list {
+    use super::Accel;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Accel], s: S) -> Result<S::Ok, S::Error> {
+        let names: Vec<&str> = v.iter().map(|a| a.name()).collect();
+        s.serialize_str(&names.join("/"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Accel>, D::Error> {
+        let text = String::deserialize(d)?;
+        text.split('/')
+            .filter(|n| !n.is_empty())
+            .map(|n| match n {
+                "kvm" => Ok(Accel::Kvm),
+                "tcg" => Ok(Accel::Tcg),
+                _ => Err(D::Error::custom(format!("unknown accelerator {n:?}"))),
+            })
+            .collect()
+    }
 }
 
 /// A Kconfig fragment as the report shows it.
@@ -142,5 +172,29 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         let classes: Vec<Class> = self.variants.iter().map(|v| v.judgement().class).collect();
         judge::combine_variants(&classes).code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accel_keeps_its_string_shape() {
+        let mut v = crate::report::fixture::report().variants.remove(0);
+        for (accel, text) in [
+            (vec![], ""),
+            (vec![Accel::Tcg], "tcg"),
+            (vec![Accel::Kvm, Accel::Tcg], "kvm/tcg"),
+        ] {
+            v.accel = accel;
+            let json = serde_json::to_value(&v).unwrap();
+            assert_eq!(json["accel"], text);
+            let back: Variant = serde_json::from_value(json).unwrap();
+            assert_eq!(back, v);
+        }
+        let mut json = serde_json::to_value(&v).unwrap();
+        json["accel"] = "hvf".into();
+        assert!(serde_json::from_value::<Variant>(json).is_err());
     }
 }

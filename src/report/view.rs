@@ -244,12 +244,14 @@ pub fn bench_pair(v: &Variant) -> Option<BenchPair<'_>> {
     Some(BenchPair { pmd, pte })
 }
 
-/// How the absolute numbers of a variant were measured: `TCG`, `KVM`.
+/// How the absolute numbers of a variant were measured: `TCG`, `KVM`,
+/// `KVM/TCG`.
 pub fn accel_label(v: &Variant) -> String {
     if v.accel.is_empty() {
         "unknown-accelerator".to_owned()
     } else {
-        v.accel.to_uppercase()
+        let names: Vec<String> = v.accel.iter().map(|a| a.name().to_uppercase()).collect();
+        names.join("/")
     }
 }
 

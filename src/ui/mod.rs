@@ -81,9 +81,9 @@ pub enum Milestone {
     Done {
         after: Duration,
     },
-    /// QEMU is gone; `outcome` is [`crate::vm::launch::Outcome::name`].
+    /// QEMU is gone; how the boot ended, as the judge names it.
     Ended {
-        outcome: String,
+        outcome: daxkit_harness::judge::Outcome,
         after: Duration,
     },
 }

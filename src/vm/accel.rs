@@ -15,8 +15,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Which accelerator to ask for (`--accel`): `Auto` probes KVM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which accelerator to ask for (`--accel`): `Auto` probes KVM. Stored
+/// (`bisect.json`) as `auto`, `kvm`, `tcg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AccelArg {
     Auto,
     Kvm,

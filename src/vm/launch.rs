@@ -11,6 +11,7 @@
 use super::console::Scanner;
 use crate::exec::{self, Cmd};
 use crate::ui::{self, Milestone};
+use daxkit_harness::judge;
 use daxkit_harness::protocol::{Decoder, Record, Stream, StreamError};
 use std::fmt;
 use std::fs::File;
@@ -219,14 +220,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn name(&self) -> &'static str {
+    /// The judge's name for how the boot ended (its stable name is
+    /// [`judge::Outcome::name`]).
+    pub fn kind(&self) -> judge::Outcome {
         match self {
-            Outcome::Completed(_) => "completed",
-            Outcome::Panic { .. } => "panic",
-            Outcome::Timeout { .. } => "timeout",
-            Outcome::ProtocolError { .. } => "protocol-error",
-            Outcome::QemuFailed { .. } => "qemu-failed",
-            Outcome::Interrupted => "interrupted",
+            Outcome::Completed(_) => judge::Outcome::Completed,
+            Outcome::Panic { .. } => judge::Outcome::Panic,
+            Outcome::Timeout { .. } => judge::Outcome::Timeout,
+            Outcome::ProtocolError { .. } => judge::Outcome::ProtocolError,
+            Outcome::QemuFailed { .. } => judge::Outcome::QemuFailed,
+            Outcome::Interrupted => judge::Outcome::Interrupted,
         }
     }
 
@@ -448,7 +451,7 @@ pub fn run(cmd: &Cmd, files: &RunFiles, wd: &Watchdog) -> anyhow::Result<Finishe
         }
     };
     ui::boot(Milestone::Ended {
-        outcome: outcome.name().to_owned(),
+        outcome: outcome.kind(),
         after: timings.total,
     });
     Ok(Finished {
@@ -581,7 +584,13 @@ mod tests {
         );
         assert!(matches!(ms[3], Milestone::Done { .. }), "{ms:?}");
         assert!(
-            matches!(&ms[4], Milestone::Ended { outcome, .. } if outcome == "completed"),
+            matches!(
+                &ms[4],
+                Milestone::Ended {
+                    outcome: judge::Outcome::Completed,
+                    ..
+                }
+            ),
             "{ms:?}"
         );
         assert_eq!(ms.len(), 5);

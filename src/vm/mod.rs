@@ -43,25 +43,6 @@ pub enum PmemArg {
 /// `daxkit run` runs none unless asked.
 pub const DEFAULT_BENCH_MIB: u64 = 256;
 
-/// Where Debian's (and upstream's default-prefix) QEMU keeps qboot.
-pub const QBOOT_PATHS: &[&str] = &[
-    "/usr/share/qemu/qboot.rom",
-    "/usr/local/share/qemu/qboot.rom",
-];
-
-/// The firmware to boot with (a host probe: is qboot installed?).
-/// `DAXKIT_FIRMWARE=seabios` forces QEMU's default, to rule qboot out
-/// when debugging an early-boot problem.
-pub fn firmware() -> Firmware {
-    let forced = std::env::var("DAXKIT_FIRMWARE").ok();
-    match forced.as_deref() {
-        Some("seabios") => Firmware::Seabios,
-        Some("qboot") => Firmware::Qboot,
-        _ if QBOOT_PATHS.iter().any(|p| Path::new(p).is_file()) => Firmware::Qboot,
-        _ => Firmware::Seabios,
-    }
-}
-
 /// A deliberate guest fault (hidden `--fault`, daxkit's own tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -188,7 +169,8 @@ fn pmem_mode(p: PmemArg) -> PmemMode {
     }
 }
 
-/// What was probed on the host, once, before planning.
+/// What a VM plan reads from the host: the accelerator [`accel::choose`]
+/// picked and the firmware of the probed [`crate::host::Host`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Host {
     pub accel: Accel,
@@ -263,37 +245,13 @@ fn image_for(home: &Home, a: &BootSpec, debug_shell: bool, test_hooks: bool) -> 
 
 pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
     let rplan = a.run_plan();
-    if a.dry_run {
-        let dir = PathBuf::from("<run>");
-        let accel = match a.vm.accel {
-            accel::AccelArg::Kvm => Accel::Kvm,
-            _ => Accel::Tcg,
-        };
-        let qp = plan::plan(&run_spec(
-            &a.vm,
-            &dir,
-            Host {
-                accel,
-                firmware: firmware(),
-            },
-            Console::File(dir.join("console.log")),
-            None,
-        ));
-        println!(
-            "# accel: {:?} (auto probes KVM at launch; TCG shown)",
-            a.vm.accel
-        );
-        println!("# run plan ({}):", daxkit_harness::protocol::PLAN_PATH);
-        println!("{}", serde_json::to_string_pretty(&rplan)?);
-        println!("# qemu:");
-        println!("{}", qp.cmd.display());
-        return Ok(crate::exit::GOOD);
-    }
     // Inputs first: a typo is daxkit's input error (128), not a verdict,
     // and leaves no run folder behind.
     let kernel = check_kernel(&a.vm)?;
-    exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-    crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    if !a.dry_run {
+        exec::require_tool(&a.vm.qemu.to_string_lossy())?;
+        crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    }
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
     // One given kernel cannot be the kernel of variants that differ by
@@ -308,7 +266,11 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
                     .iter()
                     .map(|f| f.file_name().unwrap_or_default().to_string_lossy().into())
                     .collect();
-                format!("{} ({})", v.name, files.join(", "))
+                format!(
+                    "{} ({})",
+                    v.name.as_deref().unwrap_or("?"),
+                    files.join(", ")
+                )
             })
             .collect();
         anyhow::bail!(
@@ -319,13 +281,20 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
             each.join(", ")
         );
     }
+    if a.dry_run {
+        print!(
+            "{}",
+            dry_run(home, a, &rplan, &kernel, series.as_ref(), &variants)?
+        );
+        return Ok(crate::exit::GOOD);
+    }
     let dir = home.new_run("run")?;
     let mut classes = Vec::new();
     for v in &variants {
         let vdir = if variants.len() == 1 {
             dir.clone()
         } else {
-            dir.join(crate::runs::slug(&v.name))
+            dir.join(v.slug())
         };
         let mut vm = a.vm.clone();
         vm.kernel = kernel.clone();
@@ -375,6 +344,110 @@ pub struct Executed {
     pub accel: accel::Choice,
 }
 
+/// `run --dry-run`: what a run would boot, found without booting, building
+/// the image, probing KVM or creating the run folder. The accelerator is
+/// the one asked for, else the host's cached verdict, else TCG with a
+/// note that the probe boot decides.
+fn dry_run(
+    home: &Home,
+    a: &RunSpec,
+    rplan: &RunPlan,
+    kernel: &Path,
+    series: Option<&crate::series::Series>,
+    variants: &[crate::runs::VariantSpec],
+) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let host = crate::host::Host::get();
+    let cached = || accel::cached_verdict(&home.root.join("accel-probe.json"), &a.vm.qemu);
+    let accel = match a.vm.accel {
+        accel::AccelArg::Kvm => Accel::Kvm,
+        accel::AccelArg::Tcg => Accel::Tcg,
+        accel::AccelArg::Auto => match cached() {
+            Some(c) => {
+                writeln!(o, "# accel: {} ({})", c.accel.name(), c.reason)?;
+                c.accel
+            }
+            None => {
+                writeln!(
+                    o,
+                    "# accel: auto: a probe boot of the kernel decides (KVM, else TCG); TCG shown"
+                )?;
+                Accel::Tcg
+            }
+        },
+    };
+    if a.vm.accel != accel::AccelArg::Auto {
+        writeln!(o, "# accel: {} (asked for)", accel.name())?;
+    }
+    writeln!(o, "# firmware: {:?}", host.firmware)?;
+    if exec::find_tool(&a.vm.qemu.to_string_lossy()).is_none() {
+        writeln!(
+            o,
+            "# {} is not installed: the run installs it first (or stops, naming its package)",
+            a.vm.qemu.display()
+        )?;
+    }
+    match &a.vm.image {
+        Some(p) => writeln!(o, "# image: {}", p.display())?,
+        None => {
+            writeln!(
+                o,
+                "# image: daxkit's initramfs under {} (built first if absent)",
+                home.images().display()
+            )?;
+            if let Some(m) = host.missing_text(exec::Need::Image) {
+                writeln!(o, "# image tools: {m}")?;
+            }
+        }
+    }
+    let cases = if a.cases.is_empty() {
+        "all".to_owned()
+    } else {
+        a.cases.join(", ")
+    };
+    let fs = if a.filesystems.is_empty() {
+        "xfs, ext4".to_owned()
+    } else {
+        a.filesystems.join(", ")
+    };
+    writeln!(
+        o,
+        "# cases: {cases} on {fs} (names are checked against the harness when the run starts)"
+    )?;
+    writeln!(o, "# run plan ({}):", daxkit_harness::protocol::PLAN_PATH)?;
+    writeln!(o, "{}", serde_json::to_string_pretty(rplan)?)?;
+    let dir = home.runs().join("<stamp>-run");
+    for v in variants {
+        let vdir = if variants.len() == 1 {
+            dir.clone()
+        } else {
+            dir.join(v.slug())
+        };
+        let mut vm = a.vm.clone();
+        vm.kernel = kernel.to_owned();
+        vm.append.extend(v.append.iter().cloned());
+        let qp = plan::plan(&run_spec(
+            &vm,
+            &vdir,
+            Host {
+                accel,
+                firmware: host.firmware,
+            },
+            Console::File(vdir.join("console.log")),
+            None,
+        ));
+        let times = if a.repeat > 1 {
+            format!(", {} boots", a.repeat)
+        } else {
+            String::new()
+        };
+        writeln!(o, "# qemu ({}{times}):", v.label(series))?;
+        writeln!(o, "{}", qp.cmd.display())?;
+    }
+    Ok(o)
+}
+
 /// Boots `vm.kernel` with `rplan` in run folder `dir` and waits for the
 /// outcome; writes plan.json, qemu.cmdline, console.log, results.jsonl and
 /// summary.json there. Prints nothing but progress.
@@ -390,7 +463,7 @@ pub fn execute(
     ui::step(format!("Run folder {}", dir.display()));
     std::fs::write(dir.join("plan.json"), serde_json::to_string_pretty(rplan)?)?;
     let (kernel, choice) = prepare(home, vm, rplan, &dir, false)?;
-    let fw = firmware();
+    let fw = crate::host::Host::get().firmware;
     ui::note(format!(
         "accelerator: {} ({}); firmware: {fw:?}",
         choice.accel.name(),
@@ -583,7 +656,7 @@ pub fn shell(home: &Home, a: &BootSpec) -> Result<i32> {
         &dir,
         Host {
             accel: choice.accel,
-            firmware: firmware(),
+            firmware: crate::host::Host::get().firmware,
         },
         Console::Stdio,
         Some("/shell-init".into()),

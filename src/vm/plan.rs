@@ -38,7 +38,11 @@ pub const MEMMAP_PMEM: u64 = 2 * GIB;
 /// misaligned pair that nd_pmem refused ("misaligned, unable to map").
 pub const MEMMAP_HEADROOM: u64 = 128 * MIB;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Its serde name is [`Accel::name`] (`report.json`'s `accel`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Accel {
     Kvm,
     Tcg,
@@ -53,8 +57,9 @@ impl Accel {
     }
 }
 
-/// The firmware that starts the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The firmware that starts the kernel (`summary.json`: `seabios`, `qboot`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Firmware {
     /// QEMU's default, SeaBIOS.
     Seabios,

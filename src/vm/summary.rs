@@ -5,9 +5,10 @@
 //! command uses; this module only gathers its evidence and prints it.
 
 use super::launch::{Finished, Outcome};
+use super::plan::{Accel, Firmware};
 use daxkit_harness::judge::{self, CaseStatus, Class, Evidence, Judgement};
 use daxkit_harness::protocol::Stream;
-use serde_json::json;
+use serde::Serialize;
 
 /// The judge's evidence of one finished boot. The caller adds what the
 /// boot itself does not know: the series' expectations, the signals the
@@ -109,53 +110,108 @@ pub fn table(e: &Evidence, j: &Judgement) -> String {
     out
 }
 
-/// Everything `summary.json` holds.
-pub fn summary_json(
-    f: &Finished,
-    e: &Evidence,
-    j: &Judgement,
-    accel: &super::accel::Choice,
+/// Everything `summary.json` holds (one boot, for people and scripts; the
+/// report has its own model).
+#[derive(Debug, Serialize)]
+pub struct RunSummary<'a> {
+    pub outcome: judge::Outcome,
+    pub exit_code: i32,
+    pub class: Class,
+    pub why: String,
+    pub judgement: &'a Judgement,
+    pub evidence: &'a Evidence,
+    pub detail: Detail,
+    pub kernel: String,
+    pub guest_kernel: Option<&'a str>,
+    pub accel: Accel,
+    pub accel_reason: &'a str,
+    pub firmware: Firmware,
+    pub timings_ms: TimingsMs,
+    pub qemu_exit: Option<&'a str>,
+}
+
+/// What the outcome says beyond its name; only its own fields are
+/// written (`{}` for a completed boot).
+#[derive(Debug, Default, Serialize)]
+pub struct Detail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_tail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qemu_log_tail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimingsMs {
+    pub hello: Option<u64>,
+    pub done: Option<u64>,
+    pub total: u64,
+}
+
+pub fn summary_json<'a>(
+    f: &'a Finished,
+    e: &'a Evidence,
+    j: &'a Judgement,
+    accel: &'a super::accel::Choice,
     kernel: &str,
-    firmware: super::plan::Firmware,
-) -> serde_json::Value {
-    let stream = f.outcome.stream();
+    firmware: Firmware,
+) -> RunSummary<'a> {
     let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
-    let mut detail = json!({});
-    match &f.outcome {
-        Outcome::Panic { what, tail, .. } => detail = json!({"what": what, "console_tail": tail}),
+    let detail = match &f.outcome {
+        Outcome::Panic { what, tail, .. } => Detail {
+            what: Some(what.clone()),
+            console_tail: Some(tail.clone()),
+            ..Detail::default()
+        },
         Outcome::Timeout {
             phase, limit, tail, ..
-        } => {
-            detail = json!({"phase": phase.to_string(), "limit_s": limit.as_secs(), "console_tail": tail})
-        }
-        Outcome::ProtocolError { err, tail, .. } => {
-            detail = json!({"error": err.to_string(), "console_tail": tail})
-        }
-        Outcome::QemuFailed { status, log_tail } => {
-            detail = json!({"status": status, "qemu_log_tail": log_tail})
-        }
-        _ => {}
-    }
-    json!({
-        "outcome": f.outcome.name(),
-        "exit_code": j.code(),
-        "class": j.class,
-        "why": j.why(),
-        "judgement": j,
-        "evidence": e,
-        "detail": detail,
-        "kernel": kernel,
-        "guest_kernel": stream.and_then(|s| s.hello()).map(|h| h.0),
-        "accel": accel.accel.name(),
-        "accel_reason": accel.reason,
-        "firmware": format!("{firmware:?}").to_lowercase(),
-        "timings_ms": {
-            "hello": ms(f.timings.hello),
-            "done": ms(f.timings.done),
-            "total": f.timings.total.as_millis() as u64,
+        } => Detail {
+            phase: Some(phase.to_string()),
+            limit_s: Some(limit.as_secs()),
+            console_tail: Some(tail.clone()),
+            ..Detail::default()
         },
-        "qemu_exit": f.exit_status,
-    })
+        Outcome::ProtocolError { err, tail, .. } => Detail {
+            error: Some(err.to_string()),
+            console_tail: Some(tail.clone()),
+            ..Detail::default()
+        },
+        Outcome::QemuFailed { status, log_tail } => Detail {
+            status: Some(status.clone()),
+            qemu_log_tail: Some(log_tail.clone()),
+            ..Detail::default()
+        },
+        Outcome::Completed(_) | Outcome::Interrupted => Detail::default(),
+    };
+    RunSummary {
+        outcome: f.outcome.kind(),
+        exit_code: j.code(),
+        class: j.class,
+        why: j.why(),
+        judgement: j,
+        evidence: e,
+        detail,
+        kernel: kernel.to_owned(),
+        guest_kernel: f.outcome.stream().and_then(|s| s.hello()).map(|h| h.0),
+        accel: accel.accel,
+        accel_reason: &accel.reason,
+        firmware,
+        timings_ms: TimingsMs {
+            hello: ms(f.timings.hello),
+            done: ms(f.timings.done),
+            total: f.timings.total.as_millis() as u64,
+        },
+        qemu_exit: f.exit_status.as_deref(),
+    }
 }
 
 #[cfg(test)]
@@ -286,5 +342,47 @@ mod tests {
         );
         assert!(lines[1].contains("pagemap-scan and ptdump agree"), "{t}");
         assert!(lines[2].contains("FAIL mismatch"), "{t}");
+    }
+
+    /// `summary.json` keeps the shape it had as a `json!` value: names,
+    /// not Debug output, and only the outcome's own detail fields.
+    #[test]
+    fn summary_json_shape() {
+        let f = Finished {
+            outcome: Outcome::Timeout {
+                phase: Phase::Boot,
+                limit: Duration::from_secs(5),
+                tail: "tail".into(),
+                partial: Stream::default(),
+            },
+            console: crate::vm::console::Scanner::new(),
+            timings: crate::vm::launch::Timings {
+                hello: None,
+                done: None,
+                total: Duration::from_millis(5100),
+            },
+            exit_status: None,
+        };
+        let e = evidence(&f.outcome);
+        let j = judge::judge(&e);
+        let choice = crate::vm::accel::Choice {
+            accel: Accel::Tcg,
+            reason: "asked".into(),
+        };
+        let v =
+            serde_json::to_value(summary_json(&f, &e, &j, &choice, "bz", Firmware::Qboot)).unwrap();
+        assert_eq!(v["outcome"], "timeout");
+        assert_eq!(v["accel"], "tcg");
+        assert_eq!(v["firmware"], "qboot");
+        assert_eq!(v["exit_code"], 125);
+        assert_eq!(
+            v["detail"],
+            serde_json::json!({"phase": Phase::Boot.to_string(), "limit_s": 5, "console_tail": "tail"})
+        );
+        assert_eq!(
+            v["timings_ms"],
+            serde_json::json!({"hello": null, "done": null, "total": 5100})
+        );
+        assert_eq!(v["guest_kernel"], serde_json::Value::Null);
     }
 }
