@@ -3,6 +3,8 @@
 //! empty: no base is imported, so the tree commands say they would
 //! import it), and nothing is built or booted.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -138,20 +140,7 @@ fn run_dry_run_prints_qemu_and_cases_and_changes_nothing() {
 fn build_dry_run_on_a_user_tree_names_the_commit_and_stamp() {
     let d = tempfile::tempdir().unwrap();
     let tree = d.path().join("linux");
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .arg("-C")
-            .arg(&tree)
-            .args(args)
-            .env("GIT_AUTHOR_NAME", "Fix Ture")
-            .env("GIT_AUTHOR_EMAIL", "fix@example.org")
-            .env("GIT_COMMITTER_NAME", "Fix Ture")
-            .env("GIT_COMMITTER_EMAIL", "fix@example.org")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}");
-        String::from_utf8_lossy(&o.stdout).trim().to_owned()
-    };
+    let git = |args: &[&str]| common::git(&tree, args);
     std::fs::create_dir_all(&tree).unwrap();
     git(&["init", "-q", "-b", "master"]);
     std::fs::write(
