@@ -25,9 +25,13 @@ pub struct CheckSeriesArgs {
     pub run: bool,
     #[command(flatten)]
     pub runs: RunOptions,
+    /// Write the per-patch files here instead of a new run folder (set by
+    /// `review`, which keeps them in its review folder).
+    #[arg(skip)]
+    pub out_dir: Option<std::path::PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PatchRow {
     pub index: usize,
     pub commit: String,
@@ -64,7 +68,13 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     }
     let frags = kconfig::fragments(&a.config, Some(&s))?;
     let opts = BuildOptions::from_args(&a.config);
-    let dir = home.new_run(&format!("check-{}", s.name))?;
+    let dir = match &a.out_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => home.new_run(&format!("check-{}", s.name))?,
+    };
     let variants = runs::variants_of(Some(&s));
     let plan = a.runs.run_plan();
     let mut rows = Vec::new();

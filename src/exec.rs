@@ -356,6 +356,7 @@ pub const TOOLS: &[(&str, Provider)] = &[
     ("bindgen", Provider::Cargo("bindgen-cli")),
     ("chromium", Provider::Apt("chromium")),
     ("distccd", Provider::Apt("distcc")),
+    ("python3", Provider::Apt("python3")),
 ];
 
 /// Where `tool` comes from; a path (`/opt/x/qemu-system-x86_64`) is

@@ -17,6 +17,7 @@ mod image;
 mod kconfig;
 mod report;
 mod reproduce;
+mod review;
 mod runs;
 mod series;
 mod toolchain;
