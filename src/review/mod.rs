@@ -408,7 +408,9 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
                 .chain()
                 .find_map(|c| c.downcast_ref::<ApplyError>())
                 .map(|a| a.index);
-            review.apply_failure = Some(format!("{e:#}"));
+            // Paths inside the review folder, relative to it.
+            let prefix = format!("{}/", dir.display());
+            review.apply_failure = Some(format!("{e:#}").replace(&prefix, ""));
         }
         Err(e) => return Err(e),
         Ok(_) => {
@@ -567,6 +569,9 @@ fn reproducer(a: &ReviewArgs, t: &Thread, base: &str) -> String {
         t.top.message_id.clone()
     };
     let mut s = format!("daxkit review {src} --base {base}");
+    if let Some(t) = &a.tree {
+        s += &format!(" --tree {}", t.display());
+    }
     if a.kernel != "6.12" {
         s += &format!(" --kernel {}", a.kernel);
     }
