@@ -194,7 +194,7 @@ pub fn kcidb(r: &Review) -> Value {
         }));
     }
     if let Some(rep) = &r.report {
-        for (i, v) in rep.variants.iter().enumerate() {
+        for v in &rep.variants {
             let stock = view::is_stock(rep, v);
             let id = format!("{ORIGIN}:{key}:{}", part(&v.name));
             let j = v.judgement();
@@ -208,7 +208,7 @@ pub fn kcidb(r: &Review) -> Value {
             tests.push(json!({
                 "id": format!("{id}:run"), "origin": ORIGIN, "build_id": id,
                 "path": "daxkit", "status": status_of(j.class),
-                "comment": j.why(), "number": i,
+                "comment": j.why(),
             }));
             for c in &j.cases {
                 tests.push(json!({

@@ -631,3 +631,6 @@ pub fn write_folder(dir: &Path, r: &Review) -> Result<Vec<PathBuf>> {
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests;

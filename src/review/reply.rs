@@ -357,6 +357,11 @@ fn patch_table(r: &Review) -> Vec<String> {
         "cases".to_owned(),
         "subject".to_owned(),
     ]];
+    let with_cases = r
+        .check_series
+        .iter()
+        .flatten()
+        .any(|row| row.cases.is_some());
     for row in r.check_series.iter().flatten() {
         let (e, w, c) = row.checkpatch;
         rows.push(vec![
@@ -373,7 +378,13 @@ fn patch_table(r: &Review) -> Vec<String> {
             row.subject.clone(),
         ]);
     }
-    table(&rows, 4)
+    if !with_cases {
+        for row in &mut rows {
+            row.remove(3);
+        }
+    }
+    let last = rows[0].len() - 1;
+    table(&rows, last)
 }
 
 fn ok(b: bool) -> &'static str {
