@@ -37,7 +37,8 @@ impl Venv {
         self.bin("python3")
     }
 
-    /// `python3 -c CODE` in the venv: whether it succeeded.
+    /// Whether the venv's Python can import `module`.
+    #[cfg(test)]
     fn imports(&self, module: &str) -> bool {
         Cmd::new(self.python())
             .args(["-c", &format!("import {module}")])
@@ -172,7 +173,9 @@ pub fn require_b4(home: &Home) -> Result<Venv> {
     Ok(venv)
 }
 
-/// A Python package in daxkit's venv (e.g. `kcidb-io`, module `kcidb_io`).
+/// A Python package in daxkit's venv (e.g. `kcidb-io`, module `kcidb_io`,
+/// whose schema the tests validate daxkit's KCIDB data against).
+#[cfg(test)]
 pub fn require_python_package(home: &Home, spec: &str, module: &str) -> Result<Venv> {
     let venv = require_venv(home)?;
     pip_install(&venv, spec, |v| v.imports(module))?;
