@@ -199,7 +199,9 @@ fn newest_revision_its_trailers_and_base_and_a_patch_that_does_not_apply() {
         )),
         "{body}"
     );
-    assert!(body.contains("series/0002_"), "{body}");
+    // Paths in the review folder are relative to it.
+    assert!(body.contains("(series/0002_"), "{body}");
+    assert!(!body.contains(&out.display().to_string()), "{body}");
     for l in body.lines() {
         assert!(l.chars().count() <= 72, "longer than 72: {l:?}");
     }
@@ -301,4 +303,74 @@ fn a_maildir_thread_and_bad_sources() {
     let text = common::text(&o);
     assert_eq!(o.status.code(), Some(128), "{text}");
     assert!(text.contains("b4 found no"), "{text}");
+}
+
+#[test]
+fn prerequisite_patches_must_be_in_the_base() {
+    let fx = fixture();
+    // A commit on top of the base, and its patch-id.
+    std::fs::write(fx.tree.join("PREREQ"), "needed first\n").unwrap();
+    tree::git(&fx.tree, &["add", "PREREQ"]);
+    tree::git(&fx.tree, &["commit", "-qm", "prerequisite"]);
+    let with = tree::git(&fx.tree, &["rev-parse", "HEAD"]);
+    let show = Command::new("git")
+        .args(["show", "HEAD"])
+        .current_dir(&fx.tree)
+        .output()
+        .unwrap()
+        .stdout;
+    let mut pid = Command::new("git")
+        .args(["patch-id", "--stable"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    pid.stdin.take().unwrap().write_all(&show).unwrap();
+    let id = String::from_utf8(pid.wait_with_output().unwrap().stdout).unwrap();
+    let id = id.split_whitespace().next().unwrap().to_owned();
+    let missing = "1111111111111111111111111111111111111111";
+    let mk = |name: &str, base: &str, ids: &[&str]| {
+        let mails = thread::thread(name, 1, &Base::Set(base.to_owned()));
+        let lines: String = ids
+            .iter()
+            .map(|i| format!("prerequisite-patch-id: {i}\n"))
+            .collect();
+        let mails: Vec<String> = mails
+            .into_iter()
+            .map(|m| {
+                m.replacen(
+                    &format!("base-commit: {base}\n"),
+                    &format!("base-commit: {base}\n{lines}"),
+                    1,
+                )
+            })
+            .collect();
+        fx.write(&format!("{name}.mbox"), &mails)
+    };
+    // In the base's history: reviewed on it (patch 2 still does not apply).
+    let (o, out) = fx.review(&mk("pre-ok", &with, &[&id]), &[]);
+    let text = common::text(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert_eq!(
+        review_json(&out)["thread"]["prerequisites"],
+        serde_json::json!([id])
+    );
+    assert!(
+        text.contains("all 1 prerequisite patches are in the base"),
+        "{text}"
+    );
+    // Not there: refused, naming it, unless --ignore-prerequisites.
+    let file = mk("pre-missing", &with, &[&id, missing]);
+    let (o, _) = fx.review(&file, &[]);
+    let text = common::text(&o);
+    assert_eq!(o.status.code(), Some(128), "{text}");
+    assert!(
+        text.contains(&format!(
+            "needs 1 prerequisite patches (prerequisite-patch-id {missing})"
+        )),
+        "{text}"
+    );
+    let (o, _) = fx.review(&file, &["--ignore-prerequisites"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
 }

@@ -164,8 +164,9 @@ pub fn revision(tag: &str, v: u32, base: &Base, date: &str) -> Vec<String> {
         } else {
             (None, vec![])
         };
-        // Without a cover letter, the base goes in the last patch.
-        let b = if root || i + 1 < patches.len() {
+        // Without a cover letter, the base goes in the first patch (as
+        // `git format-patch --base` puts it in the first message).
+        let b = if root || i > 0 {
             Base::Keep
         } else {
             base.clone()
