@@ -374,3 +374,70 @@ fn prerequisite_patches_must_be_in_the_base() {
     let (o, _) = fx.review(&file, &["--ignore-prerequisites"]);
     assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
 }
+
+#[test]
+fn compare_two_revisions() {
+    let fx = fixture();
+    let v1 = fx.write(
+        "c-v1.mbox",
+        &thread::thread("c", 1, &Base::Set(fx.base.clone())),
+    );
+    let v2 = fx.write(
+        "c-v2.mbox",
+        &thread::thread("c", 2, &Base::Set(fx.base.clone())),
+    );
+    let n = n_patches();
+    // Two threads (through b4), and the shipped series folder against a thread.
+    for (old, new) in [
+        (v1.display().to_string(), v2.display().to_string()),
+        (
+            thread::series_dir().display().to_string(),
+            v2.display().to_string(),
+        ),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+            .arg("--home")
+            .arg(fx.root.join("home"))
+            .args(["review", "--compare", &old, &new])
+            .env("DAXKIT_VENV", venv())
+            .output()
+            .unwrap();
+        let text = common::text(&o);
+        assert_eq!(o.status.code(), Some(0), "{text}");
+        // Same diffs in both (trailers and the subject tag do not count).
+        assert_eq!(text.matches(" same diff ").count(), n, "{text}");
+        assert!(text.contains("new: v2 ("), "{text}");
+        assert!(
+            !text.contains(" dropped ") && !text.contains(" new  "),
+            "{text}"
+        );
+    }
+    // Review folders carry their checks; none here has case results.
+    let (_, a) = fx.review(&v1, &[]);
+    let (_, b) = fx.review(&v2, &[]);
+    let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .arg("--home")
+        .arg(fx.root.join("home"))
+        .args(["review", "--compare"])
+        .arg(&a)
+        .arg(&b)
+        .env("DAXKIT_VENV", venv())
+        .output()
+        .unwrap();
+    let text = common::text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("old: v1 (") && text.contains("new: v2 ("),
+        "{text}"
+    );
+    assert!(text.contains("no case results on both sides"), "{text}");
+    // Bad input names itself.
+    let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .arg("--home")
+        .arg(fx.root.join("home"))
+        .args(["review", "--compare", "nope-old", "nope-new"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(128));
+    assert!(common::text(&o).contains("nope-old"));
+}

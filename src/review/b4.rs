@@ -370,7 +370,9 @@ pub fn am(
     let thread = thread
         .canonicalize()
         .with_context(|| format!("reading thread {}", thread.display()))?;
-    let mut c = b4_cmd(venv, view, &out.join(".b4-state"))
+    let state = out.join(".b4-state");
+    std::fs::create_dir_all(&state)?;
+    let mut c = b4_cmd(venv, view, &state)
         .args(["--offline-mode", "am", "-m"])
         .arg(&thread)
         .arg("-o")

@@ -22,6 +22,7 @@
 
 pub mod b4;
 pub mod checks;
+pub mod compare;
 pub mod reply;
 
 use crate::apply::{self, ApplyError};
@@ -46,7 +47,13 @@ use std::sync::LazyLock;
 pub struct ReviewArgs {
     /// The thread: a message-id or lore URL (fetched with b4), or a local
     /// mbox file or maildir folder.
-    pub source: String,
+    #[arg(required_unless_present = "compare")]
+    pub source: Option<String>,
+    /// Compare two revisions instead: OLD and NEW are review folders,
+    /// threads, mboxes or series folders (patches matched by patch-id or
+    /// subject; with review folders, checks and cases too).
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "source")]
+    pub compare: Option<Vec<String>>,
     /// No network: a message-id or URL is refused with what to do instead.
     #[arg(long)]
     pub offline: bool,
@@ -292,7 +299,11 @@ pub fn git_identity() -> Option<String> {
 }
 
 pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
-    let source = Source::parse(&a.source)?;
+    if let Some(c) = &a.compare {
+        return compare::cmd(home, &c[0], &c[1]);
+    }
+    let src = a.source.clone().unwrap_or_default();
+    let source = Source::parse(&src)?;
     let like = match a.like.as_str() {
         "none" => None,
         s => Some(series::load(s)?),
@@ -306,7 +317,7 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
         }
         None => home.new_run("review")?,
     };
-    ui::step(format!("review {} → {}", a.source, dir.display()));
+    ui::step(format!("review {src} → {}", dir.display()));
     let thread_file = match &source {
         Source::Local(p) => p.clone(),
         Source::Remote(id) => b4::fetch_thread(&venv, id, &dir.join("thread"), a.offline)?,
@@ -335,7 +346,7 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
         a.guess_base,
         &dir.join("b4"),
     )?;
-    let thread = read_thread(&venv, &a.source, &thread_file, &am)?;
+    let thread = read_thread(&venv, &src, &thread_file, &am)?;
     let msgid = thread.top.message_id.clone();
     ui::note(format!(
         "b4: v{} of <{msgid}>, {} patches{}",
@@ -564,7 +575,7 @@ pub fn write_series(
 /// The command that reruns this review from the list.
 fn reproducer(a: &ReviewArgs, t: &Thread, base: &str) -> String {
     let src = if t.top.message_id.is_empty() {
-        a.source.clone()
+        a.source.clone().unwrap_or_default()
     } else {
         t.top.message_id.clone()
     };
