@@ -288,6 +288,22 @@ fn a_maildir_thread_and_bad_sources() {
         text.contains("20261202.1-1-x@example.org cannot be fetched"),
         "{text}"
     );
+    // No b4 and no installs allowed: the host's problem, naming the fix.
+    let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
+        .arg("--home")
+        .arg(fx.root.join("home"))
+        .arg("review")
+        .arg(&md)
+        .env("DAXKIT_VENV", fx.root.join("no-venv"))
+        .env("DAXKIT_NO_INSTALL", "1")
+        .output()
+        .unwrap();
+    let text = common::text(&o);
+    assert_eq!(o.status.code(), Some(128), "{text}");
+    assert!(
+        text.contains("DAXKIT_NO_INSTALL is set") && text.contains("pip install 'b4==0.16.*'"),
+        "{text}"
+    );
     // A file with no patches in it.
     let empty = fx.write(
         "empty.mbox",
