@@ -288,6 +288,16 @@ fn a_maildir_thread_and_bad_sources() {
         text.contains("20261202.1-1-x@example.org cannot be fetched"),
         "{text}"
     );
+    // Online, a message-id no list has (or no network at all): b4 cannot
+    // fetch it, a host error that says to pass the thread as a file.
+    let (o, _) = fx.review(Path::new("daxkit-no-such-thread.20261202@example.org"), &[]);
+    let text = common::text(&o);
+    assert_eq!(o.status.code(), Some(128), "{text}");
+    assert!(
+        text.contains("b4 could not fetch thread daxkit-no-such-thread.20261202@example.org"),
+        "{text}"
+    );
+    assert!(text.contains("save the thread as an mbox"), "{text}");
     // No b4 and no installs allowed: the host's problem, naming the fix.
     let o = Command::new(env!("CARGO_BIN_EXE_daxkit"))
         .arg("--home")
