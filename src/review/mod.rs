@@ -432,9 +432,19 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
                 out_dir: Some(dir.join("check-series")),
             };
             let code = check_series::cmd(home, &cs)?;
-            let rows: Vec<PatchRow> = serde_json::from_str(&std::fs::read_to_string(
+            let mut rows: Vec<PatchRow> = serde_json::from_str(&std::fs::read_to_string(
                 dir.join("check-series/check-series.json"),
             )?)?;
+            // checkpatch's findings are the evidence of a checkpatch failure.
+            for r in rows.iter_mut().filter(|r| !r.checkpatch_ok) {
+                let f = dir.join(format!("check-series/{:04}.checkpatch.txt", r.index));
+                let found = checkpatch_evidence(&std::fs::read_to_string(&f).unwrap_or_default());
+                r.note = [found, r.note.clone()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
             review.check_series = Some(rows);
             review.check_series_code = Some(code);
             if crate::exec::interrupted() {
@@ -459,6 +469,23 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
     println!("{}", reply::summary_line(&review));
     println!("folder: {}", dir.display());
     Ok(review.exit_code)
+}
+
+/// checkpatch's errors and warnings with where they are (at most 8).
+pub fn checkpatch_evidence(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("ERROR:") || l.starts_with("WARNING:") {
+            let at = lines
+                .get(i + 1)
+                .filter(|n| n.starts_with('#'))
+                .map_or(String::new(), |n| format!(" ({})", n.trim()));
+            out.push(format!("{l}{at}"));
+        }
+    }
+    out.truncate(8);
+    out.join("\n")
 }
 
 fn resolve_in(gitdir: &Path, rev: &str) -> Result<String> {

@@ -410,3 +410,17 @@ fn b4_guesses_the_base_within_the_tree() {
     // b4 wrote nothing into the tree.
     assert_eq!(git(&["status", "--porcelain"]).trim(), "");
 }
+
+#[test]
+fn checkpatch_findings_are_the_evidence() {
+    let text = "WARNING:LONG_LINE: line length of 101 exceeds 100 columns\n#42: FILE: fs/dax.c:1800:\n+\tfoo();\n\nCHECK:PARENTHESIS_ALIGNMENT: x\n#50: FILE: fs/dax.c:1810:\nERROR:TRAILING_WHITESPACE: trailing whitespace\n#60: FILE: fs/dax.c:1820:\n\ntotal: 1 errors, 1 warnings, 1 checks, 40 lines checked\n";
+    assert_eq!(
+        checkpatch_evidence(text),
+        "WARNING:LONG_LINE: line length of 101 exceeds 100 columns (#42: FILE: fs/dax.c:1800:)\n\
+         ERROR:TRAILING_WHITESPACE: trailing whitespace (#60: FILE: fs/dax.c:1820:)"
+    );
+    assert_eq!(
+        checkpatch_evidence("total: 0 errors, 0 warnings, 0 checks\n"),
+        ""
+    );
+}
