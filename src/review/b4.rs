@@ -321,6 +321,9 @@ pub struct BaseFinding {
     pub guessed: Option<String>,
     /// b4 tried to guess and could not: why.
     pub guess_failed: Option<String>,
+    /// b4 found the series applies to the tree's HEAD as it is.
+    #[serde(default)]
+    pub applies_to_head: bool,
 }
 
 static UNKNOWN: LazyLock<Regex> =
@@ -329,6 +332,8 @@ static GUESSED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"Base: (\S+) \((exact match|best guess[^)]*)\)").unwrap());
 static GUESS_FAILED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"Base: failed to guess base\s*(.*)").unwrap());
+static USING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Base: using specified base-commit (\S+)").unwrap());
 static CHECKOUT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s+git checkout -b \S+ (\S+)\s*$").unwrap());
 
@@ -345,12 +350,15 @@ impl BaseFinding {
             chosen: guessed
                 .as_ref()
                 .map(|g| g.0.clone())
+                // b4's stand-in when the thread names none.
+                .or_else(|| cap(&USING, 1).filter(|c| c != "HEAD"))
                 .or_else(|| cap(&CHECKOUT, 1)),
             unknown: cap(&UNKNOWN, 1),
             guessed: guessed.map(|g| g.1),
             guess_failed: cap(&GUESS_FAILED, 1)
                 .map(|s| s.trim_matches(['(', ')']).to_owned())
                 .filter(|_| !log.contains("(exact match)")),
+            applies_to_head: log.contains("Base: applies clean to current tree"),
         }
     }
 }
@@ -373,7 +381,9 @@ pub fn am(
     let state = out.join(".b4-state");
     std::fs::create_dir_all(&state)?;
     let mut c = b4_cmd(venv, view, &state)
-        .args(["--offline-mode", "am", "-m"])
+        // -d: b4 says which base-commit it took only in its debug output
+        // when the series also applies to the tree's HEAD.
+        .args(["-d", "--offline-mode", "am", "-m"])
         .arg(&thread)
         .arg("-o")
         .arg(&out)
@@ -519,5 +529,11 @@ mod tests {
         let f = BaseFinding::from_log(guessed);
         assert_eq!(f.chosen.as_deref(), Some("tags/base"));
         assert_eq!(f.guessed.as_deref(), Some("exact match"));
+        // Known and applying to HEAD too: b4 names it only in its debug output.
+        let clean = "DEBUG: Base: using specified base-commit 0123abc\n Base: applies clean to current tree\n";
+        assert_eq!(
+            BaseFinding::from_log(clean).chosen.as_deref(),
+            Some("0123abc")
+        );
     }
 }

@@ -224,6 +224,11 @@ pub fn choose_base(
     } else {
         "pass --guess-base to let b4 guess within the tree, or --base REV".to_owned()
     };
+    let hint = if f.applies_to_head {
+        format!("{hint} (b4 says it applies to the tree's HEAD: --base HEAD)")
+    } else {
+        hint
+    };
     Err(HostError(format!(
         "thread <{msgid}> has no usable base: {what}; {hint}"
     ))

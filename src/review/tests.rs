@@ -386,11 +386,22 @@ fn b4_guesses_the_base_within_the_tree() {
     let scratch = t.path().join("scratch");
     let view = b4::GitView::new(&scratch, &repo.join(".git")).unwrap();
     let am = b4::am(&venv, &mbox, Some(&view), false, &scratch.join("no-guess")).unwrap();
+    let log = std::fs::read_to_string(&am.log).unwrap();
+    // No base-commit: nothing chosen, though it applies to HEAD as is.
     assert_eq!(
         am.base,
-        BaseFinding::default(),
-        "{}",
-        std::fs::read_to_string(&am.log).unwrap()
+        BaseFinding {
+            applies_to_head: true,
+            ..BaseFinding::default()
+        },
+        "{log}"
+    );
+    let e = choose_base(None, &am.base, false, "linux", "g@example.org")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("it has no base-commit") && e.contains("--base HEAD"),
+        "{e}"
     );
     let am = b4::am(&venv, &mbox, Some(&view), true, &scratch.join("guess")).unwrap();
     let log = std::fs::read_to_string(&am.log).unwrap();
@@ -409,6 +420,52 @@ fn b4_guesses_the_base_within_the_tree() {
     );
     // b4 wrote nothing into the tree.
     assert_eq!(git(&["status", "--porcelain"]).trim(), "");
+
+    // A bare repository (as daxkit's import of Debian's tarball is): the
+    // thread's base-commit is found there, through the same git view.
+    let bare = t.path().join("bare.git");
+    Cmd::new("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(&repo)
+        .arg(&bare)
+        .read()
+        .unwrap();
+    let base = git(&["rev-parse", "base"]).trim().to_owned();
+    let with_base = std::fs::read_to_string(&mbox).unwrap().replacen(
+        "\n-- \n",
+        &format!("\n-- \nbase-commit: {base}\n"),
+        1,
+    );
+    assert!(with_base.contains("base-commit:"));
+    let mbox2 = t.path().join("based.mbox");
+    std::fs::write(&mbox2, with_base).unwrap();
+    let view = b4::GitView::new(&t.path().join("bare-scratch"), &bare).unwrap();
+    let am = b4::am(
+        &venv,
+        &mbox2,
+        Some(&view),
+        false,
+        &t.path().join("bare-scratch/am"),
+    )
+    .unwrap();
+    let log = std::fs::read_to_string(&am.log).unwrap();
+    assert_eq!(am.base.chosen.as_deref(), Some(base.as_str()), "{log}");
+    assert_eq!((am.base.unknown, am.base.guessed), (None, None), "{log}");
+    // And one it lacks is named.
+    let unknown = std::fs::read_to_string(&mbox2)
+        .unwrap()
+        .replace(&base, &"9".repeat(40));
+    std::fs::write(&mbox2, unknown).unwrap();
+    let am = b4::am(
+        &venv,
+        &mbox2,
+        Some(&view),
+        false,
+        &t.path().join("bare-scratch/am2"),
+    )
+    .unwrap();
+    assert_eq!(am.base.unknown.as_deref(), Some("9".repeat(40).as_str()));
+    assert_eq!(am.base.chosen, None);
 }
 
 #[test]
