@@ -31,6 +31,10 @@ pub struct CheckSeriesArgs {
     pub checks: Checks,
     #[command(flatten)]
     pub runs: RunOptions,
+    /// Write the per-patch files here instead of a new run folder (set by
+    /// `review`, which keeps them in its review folder).
+    #[arg(skip)]
+    pub out_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,7 +44,7 @@ pub enum Checks {
     None,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PatchRow {
     pub index: usize,
     pub commit: String,
@@ -91,7 +95,13 @@ pub fn cmd(home: &Home, a: &CheckSeriesArgs) -> Result<i32> {
     }
     let frags = kconfig::fragments(&a.config, Some(&s))?;
     let opts = BuildOptions::from_args(&a.config);
-    let dir = home.new_run(&format!("check-{}", s.name))?;
+    let dir = match &a.out_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => home.new_run(&format!("check-{}", s.name))?,
+    };
     let variants = runs::variants_of(Some(&s));
     let kernels = runs::kernel_plans(&frags, &variants)?;
     let configs = variants

@@ -3,7 +3,7 @@
 
 use crate::{
     apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, report, reproduce, series, tree, ui, vm,
+    kconfig, report, reproduce, review, series, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -52,6 +52,10 @@ pub enum Command {
     /// Patch by patch: applies, checkpatch --strict, builds on its own, and
     /// with --run passes the cases (like ktest's patchcheck).
     CheckSeries(check_series::CheckSeriesArgs),
+    /// Review a series from its mail thread: b4 picks the newest revision,
+    /// its trailers and base; then check-series and reproduce; one folder
+    /// with the reports and a ready-to-send reply (reply.eml).
+    Review(review::ReviewArgs),
     /// Reports: `report merge OUT_DIR IN_DIR...` joins CI jobs' run folders.
     #[command(subcommand)]
     Report(report::ReportCmd),
@@ -206,6 +210,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Ci(a) => return reproduce::ci(&home, &a),
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
+        Command::Review(a) => return review::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::RequireTool { tools } => {
             for t in tools {

@@ -17,6 +17,7 @@
 //! assets/<key>            the shipped files an installed daxkit unpacks (src/assets.rs)
 //! runs/<stamp>-<what>     one folder per run: config, build log, console, results
 //! accel-probe.json        the cached KVM probe verdict for this host
+//! tools/venv              daxkit's Python venv: b4 for `review` (src/review/b4.rs)
 //! ```
 //!
 //! `daxkit gc` prunes kernels, images, runs and other daxkit versions'

@@ -17,7 +17,7 @@ pub mod summary;
 pub mod view;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
