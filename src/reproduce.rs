@@ -11,6 +11,7 @@ use crate::build::{self, BuildOptions};
 use crate::cli::ConfigArgs;
 use crate::home::{self, Home};
 use crate::report::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
+use crate::report::reproducer;
 use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
 use crate::{kconfig, tree, ui};
@@ -40,7 +41,7 @@ pub struct CiArgs {
 }
 
 pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
-    let (report, out) = run(home, a)?;
+    let (report, out) = run(home, a, reproducer::this_command())?;
     let files = crate::report::write_all(&report, &out)?;
     print!("{}", crate::report::markdown::render(&report));
     println!();
@@ -55,7 +56,7 @@ pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
 /// lines on stderr, and on stdout one JSON object with the exit code, the
 /// one-line summary and the report files.
 pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
-    let (report, run_dir) = run(home, &a.reproduce)?;
+    let (report, run_dir) = run(home, &a.reproduce, reproducer::this_command())?;
     let mut files = crate::report::write_all(&report, &run_dir)?;
     if let Some(out) = &a.out {
         files = crate::report::write_all(&report, out)?;
@@ -74,7 +75,9 @@ pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
 /// Builds, boots and collects; returns the report and the run folder.
 /// A kernel that does not build is a variant's outcome; a missing tool,
 /// an unsatisfiable config or a bad series is an error (exit 128).
-pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
+/// `command` (daxkit's arguments that rerun it) goes into the report's
+/// reproducer record.
+pub fn run(home: &Home, a: &ReproduceArgs, command: Vec<String>) -> Result<(Report, PathBuf)> {
     let spec = a
         .config
         .target
@@ -196,7 +199,20 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     if crate::exec::interrupted() {
         anyhow::bail!("interrupted; QEMU stopped, run folder {}", out.display());
     }
-    let report = make_report(&base, Some(&series), &patched, variants)?;
+    let mut report = make_report(&base, Some(&series), &patched, variants)?;
+    let all_frags: Vec<PathBuf> = stock_frags
+        .iter()
+        .chain(&frags)
+        .chain(specs.iter().flat_map(|s| &s.config))
+        .cloned()
+        .collect();
+    report.reproducer = Some(reproducer::record(
+        command,
+        &base.base,
+        Some(&series),
+        &all_frags,
+        &report.variants,
+    )?);
     Ok((report, out))
 }
 
@@ -272,5 +288,136 @@ pub fn make_report(
             patches: patched.commits.clone(),
         }),
         variants,
+        reproducer: None,
     })
+}
+
+/// The `daxkit reproduce` arguments that give `a` (paths made absolute):
+/// the command a report's reproducer record names when the run was part
+/// of another command (`review`).
+pub fn reproduce_argv(a: &ReproduceArgs) -> Vec<String> {
+    fn name(v: impl clap::ValueEnum) -> String {
+        v.to_possible_value()
+            .map(|p| p.get_name().to_owned())
+            .unwrap_or_default()
+    }
+    let path = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_owned())
+            .display()
+            .to_string()
+    };
+    let (c, t, r) = (&a.config, &a.config.target, &a.runs);
+    let mut v = vec!["reproduce".to_owned()];
+    let mut opt = |flag: &str, value: String| {
+        v.push(flag.to_owned());
+        v.push(value);
+    };
+    if let Some(p) = &t.tree {
+        opt("--tree", path(p));
+    }
+    if let Some(b) = &t.base {
+        opt("--base", b.clone());
+    }
+    opt("--kernel", t.kernel.clone());
+    for f in &c.fragments {
+        opt("--fragment", path(f));
+    }
+    opt("--profile", name(c.profile));
+    if let Some(cc) = &c.cc {
+        opt("--cc", cc.clone());
+    }
+    if let Some(m) = &c.make_target {
+        opt("--make-target", m.clone());
+    }
+    for case in &r.cases {
+        opt("--case", case.clone());
+    }
+    for fs in &r.filesystems {
+        opt("--fs", fs.clone());
+    }
+    opt("--bench-mib", r.bench_mib.to_string());
+    opt("--accel", name(r.accel));
+    opt("--timeout", r.timeout.to_string());
+    opt("--repeat", r.repeat.to_string());
+    if let Some(f) = r.fault {
+        opt("--fault", name(f));
+    }
+    if c.no_rust {
+        v.push("--no-rust".to_owned());
+    }
+    if r.allow_flaky {
+        v.push("--allow-flaky".to_owned());
+    }
+    if let Some(s) = &t.series {
+        // A folder or mbox is a path; a name under patches/ stays a name.
+        let p = Path::new(s);
+        v.push(if p.exists() && s.contains('/') {
+            path(p)
+        } else {
+            s.clone()
+        });
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[String]) -> ReproduceArgs {
+        let cli = Cli::try_parse_from(std::iter::once("daxkit".to_owned()).chain(args.to_vec()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        match cli.command {
+            Command::Reproduce(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every flag survives the trip to argv and back, so a review's
+    /// reproducer record reruns the run it made.
+    #[test]
+    fn reproduce_argv_parses_back_to_the_same_args() {
+        for args in [
+            vec!["reproduce"],
+            vec![
+                "reproduce",
+                "/tmp/x/series",
+                "--tree",
+                "/src/linux",
+                "--base",
+                "v6.12",
+                "--kernel",
+                "6.1",
+                "--fragment",
+                "/tmp/a.config",
+                "--no-rust",
+                "--profile",
+                "debug",
+                "--cc",
+                "distcc gcc",
+                "--case",
+                "xfs-aligned-shared-write",
+                "--fs",
+                "xfs",
+                "--bench-mib",
+                "0",
+                "--accel",
+                "tcg",
+                "--timeout",
+                "60",
+                "--repeat",
+                "2",
+                "--allow-flaky",
+                "--fault",
+                "disagree",
+            ],
+        ] {
+            let a = parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            let again = parse(&reproduce_argv(&a));
+            assert_eq!(format!("{again:?}"), format!("{a:?}"));
+        }
+    }
 }

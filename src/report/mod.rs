@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod matrix;
 pub mod merge;
 pub mod model;
+pub mod reproducer;
 pub mod summary;
 pub mod view;
 

@@ -459,13 +459,13 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
             if crate::exec::interrupted() {
                 bail!("interrupted; review folder {}", dir.display());
             }
-            let (report, run_dir) = reproduce::run(
-                home,
-                &ReproduceArgs {
-                    config,
-                    runs: a.runs.clone(),
-                },
-            )?;
+            let args = ReproduceArgs {
+                config,
+                runs: a.runs.clone(),
+            };
+            // The report's record reruns this run (`daxkit rerun`) as the
+            // `reproduce` of the series folder b4 wrote.
+            let (report, run_dir) = reproduce::run(home, &args, reproduce::reproduce_argv(&args))?;
             ui::note(format!("reproduce run folder {}", run_dir.display()));
             review.report = Some(report);
         }

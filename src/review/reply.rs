@@ -418,6 +418,44 @@ fn command_lines(cmd: &str) -> Vec<String> {
     out
 }
 
+/// The report's reproducer record, within [`WIDTH`]: the versions on
+/// one wrapped paragraph, then each patch-id and fragment hash in full.
+fn record_lines(rec: &crate::report::reproducer::Reproducer) -> Vec<String> {
+    let mut b = wrap(
+        &format!(
+            "Inputs of that run (`daxkit rerun` on its report.json repeats it and \
+             names what differs): {}, base {}.",
+            rec.environment(),
+            rec.base
+        ),
+        WIDTH,
+        "",
+    );
+    if !rec.patches.is_empty() {
+        b.push("Patch-ids (git patch-id --stable):".to_owned());
+        for (i, p) in rec.patches.iter().enumerate() {
+            b.push(format!("  {} {}", i + 1, p.patch_id));
+        }
+    }
+    if !rec.fragments.is_empty() {
+        b.push("Kconfig fragments (sha256):".to_owned());
+        for f in &rec.fragments {
+            let name: Vec<char> = f.file.chars().collect();
+            let keep = WIDTH - 3;
+            b.push(if name.len() > keep {
+                format!(
+                    "  …{}",
+                    name[name.len() - keep..].iter().collect::<String>()
+                )
+            } else {
+                format!("  {}", f.file)
+            });
+            b.push(format!("    {}", f.sha256));
+        }
+    }
+    b
+}
+
 pub fn body(r: &Review) -> String {
     let t = &r.thread;
     let n = t.patches.len();
@@ -489,6 +527,10 @@ pub fn body(r: &Review) -> String {
     para(&mut b, "To reproduce:");
     b.extend(command_lines(&r.reproducer));
     b.push(String::new());
+    if let Some(rec) = r.report.as_ref().and_then(|rep| rep.reproducer.as_ref()) {
+        b.extend(record_lines(rec));
+        b.push(String::new());
+    }
     if r.passed() {
         match &r.tester {
             Some(me) => b.push(format!("Tested-by: {me}")),

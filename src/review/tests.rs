@@ -160,6 +160,24 @@ fn a_passing_review_replies_with_tested_by() {
         "{body}"
     );
     assert!(!body.contains("What failed"), "{body}");
+    // The exact reproducer: the report's record after the command.
+    assert!(
+        body.contains(
+            "Patch-ids (git patch-id --stable):\n  1 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\n"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "Kconfig fragments (sha256):\n  kernel-config/base.config\n    {}\n",
+            "aa".repeat(32)
+        )),
+        "{body}"
+    );
+    assert!(
+        body.replace('\n', " ").contains("gcc 12.2.0, rustc 1.83.0"),
+        "{body}"
+    );
     // The per-patch table (a long subject cut to fit) and the case table.
     // No case runs per patch (check-series without --run): no cases column.
     assert!(
