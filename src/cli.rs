@@ -3,7 +3,7 @@
 
 use crate::{
     apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, report, reproduce, review, series, tree, ui, vm,
+    kconfig, report, reproduce, rerun, review, series, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -52,6 +52,10 @@ pub enum Command {
     /// Patch by patch: applies, checkpatch --strict, builds on its own, and
     /// with --run passes the cases (like ktest's patchcheck).
     CheckSeries(check_series::CheckSeriesArgs),
+    /// Repeat the run a report.json records (same command, same folder, a
+    /// new run folder) and say which inputs (versions, patch-ids, fragment
+    /// hashes, base) and which case outcomes differ; exits like the new run.
+    Rerun(rerun::RerunArgs),
     /// Review a series from its mail thread: b4 picks the newest revision,
     /// its trailers and base; then check-series and reproduce; one folder
     /// with the reports and a ready-to-send reply (reply.eml).
@@ -211,6 +215,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bisect(a) => return bisect::cmd(&home, &a),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a),
         Command::Review(a) => return review::cmd(&home, &a),
+        Command::Rerun(a) => return rerun::cmd(&home, &a),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::RequireTool { tools } => {
             for t in tools {

@@ -22,6 +22,7 @@ mod kconfig;
 mod kernel_checks;
 mod report;
 mod reproduce;
+mod rerun;
 mod review;
 mod runs;
 mod series;
