@@ -69,7 +69,7 @@ fn rerun_repeats_a_run_with_the_same_inputs_and_verdict() {
         assert_ne!(rec["host"][tool], "none", "{tool}: {rec}");
     }
     assert!(
-        ["KVM", "TCG"].contains(&rec["accel"].as_str().unwrap()),
+        ["kvm", "tcg"].contains(&rec["accel"].as_str().unwrap()),
         "{rec}"
     );
     let md = std::fs::read_to_string(run_dir.join("report.md")).unwrap();

@@ -32,7 +32,7 @@ pub struct Reproducer {
     /// `--fragment`, the series' and its variants'), in order.
     pub fragments: Vec<FileRecord>,
     pub host: HostVersions,
-    /// The accelerator the boots used (`KVM`, `TCG`; several joined by
+    /// The accelerator the boots used (`kvm`, `tcg`; several joined by
     /// `, ` when the variants differ).
     pub accel: String,
 }
@@ -256,7 +256,7 @@ impl Reproducer {
     }
 
     /// The environment in one line, for a mail: `daxkit 0.1.0 (abc), gcc
-    /// 12.2.0, rustc 1.83.0, bindgen 0.65.1, QEMU 7.2.22, KVM, host kernel 6.1.0`.
+    /// 12.2.0, rustc 1.83.0, bindgen 0.65.1, QEMU 7.2.22, kvm, host kernel 6.1.0`.
     pub fn environment(&self) -> String {
         let mut parts = vec![format!("daxkit {}", self.daxkit_text())];
         for (k, v) in self.host.fields() {
@@ -438,7 +438,7 @@ pub(crate) fn fixture() -> Reproducer {
             qemu: "7.2.22".into(),
             kernel: "6.1.0-28-amd64".into(),
         },
-        accel: "TCG".into(),
+        accel: "tcg".into(),
     }
 }
 
@@ -464,7 +464,7 @@ mod tests {
         let mut new = fixture();
         new.host.gcc = "12.3.0".into();
         new.host.qemu = "8.0.0".into();
-        new.accel = "KVM".into();
+        new.accel = "kvm".into();
         new.patches[1].patch_id = "3333333333333333333333333333333333333333".into();
         new.fragments[0].sha256 = "cc".repeat(32);
         new.fragments.pop();
@@ -485,7 +485,7 @@ mod tests {
                 "base 0f1e2d3c4b5a → 0123456789ab",
                 "gcc 12.2.0 → 12.3.0",
                 "QEMU 7.2.22 → 8.0.0",
-                "accelerator TCG → KVM",
+                "accelerator tcg → kvm",
                 "patch 2 patch-id differs (222222222222 → 333333333333: dax: report \
                  why a PMD fault fell back)",
                 "fragment kernel-config/base.config sha256 differs (aaaaaaaaaaaa → cccccccccccc)",
@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(
             r.environment(),
             "daxkit 0.1.0 (47ff74d0a1b2), gcc 12.2.0, rustc 1.83.0, bindgen 0.65.1, \
-             QEMU 7.2.22, TCG, host kernel 6.1.0-28-amd64"
+             QEMU 7.2.22, tcg, host kernel 6.1.0-28-amd64"
         );
     }
 
