@@ -135,9 +135,11 @@ pub fn record(
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let shipped = crate::assets::get().ok().map(|a| a.root.clone());
+    let cwd = std::env::current_dir().ok();
+    let roots: Vec<&Path> = shipped.iter().chain(&cwd).map(|p| p.as_path()).collect();
     let mut files: Vec<FileRecord> = Vec::new();
     for f in fragments {
-        let file = file_name(f, shipped.as_deref());
+        let file = file_name(f, &roots);
         if !files.iter().any(|r| r.file == file) {
             files.push(FileRecord {
                 file,
@@ -194,11 +196,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A fragment's name in the record: relative to `shipped` (the assets
-/// root) when under it, else as given.
-pub fn file_name(path: &Path, shipped: Option<&Path>) -> String {
-    shipped
-        .and_then(|root| path.strip_prefix(root).ok())
+/// A fragment's name in the record: relative to the first of `roots`
+/// (daxkit's shipped files, then the folder it runs in) it is under, else
+/// as given; so `patches/dax-pmd/c.config` names the same file whether it
+/// came from a checkout, the unpacked assets or `./patches`.
+pub fn file_name(path: &Path, roots: &[&Path]) -> String {
+    roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
         .unwrap_or(path)
         .display()
         .to_string()
@@ -321,9 +326,17 @@ pub fn diff(old: &Reproducer, new: &Reproducer) -> Vec<String> {
             .collect()
     };
     let (a, b) = (index(old), index(new));
+    let moved = |h: &String| {
+        b.iter()
+            .find(|(f, h2)| *h2 == h && !a.contains_key(*f))
+            .map(|(f, _)| f.clone())
+    };
     for (file, h) in &a {
         match b.get(file) {
-            None => out.push(format!("fragment {file} no longer used")),
+            None => match moved(h) {
+                Some(to) => out.push(format!("fragment {file} is now {to} (same sha256)")),
+                None => out.push(format!("fragment {file} no longer used")),
+            },
             Some(h2) if h2 != h => out.push(format!(
                 "fragment {file} sha256 differs ({} → {})",
                 short(h),
@@ -332,8 +345,10 @@ pub fn diff(old: &Reproducer, new: &Reproducer) -> Vec<String> {
             Some(_) => {}
         }
     }
-    for file in b.keys().filter(|f| !a.contains_key(*f)) {
-        out.push(format!("fragment {file} newly used"));
+    for (file, h) in b.iter().filter(|(f, _)| !a.contains_key(*f)) {
+        if !a.iter().any(|(f, h0)| h0 == h && !b.contains_key(f)) {
+            out.push(format!("fragment {file} newly used"));
+        }
     }
     out
 }
@@ -492,6 +507,22 @@ mod tests {
                 "fragment patches/dax-pmd/rust.config no longer used",
                 "fragment extra.config newly used",
             ]
+        );
+        let mut moved = fixture();
+        moved.fragments[1].file = "/srv/patches/dax-pmd/rust.config".into();
+        assert_eq!(
+            diff(&old, &moved),
+            [
+                "fragment patches/dax-pmd/rust.config is now /srv/patches/dax-pmd/rust.config \
+              (same sha256)"
+            ]
+        );
+        assert_eq!(
+            file_name(
+                Path::new("/work/x/patches/dax-pmd/c.config"),
+                &[Path::new("/cache/assets/k"), Path::new("/work/x")]
+            ),
+            "patches/dax-pmd/c.config"
         );
         let mut fewer = fixture();
         fewer.patches.pop();
