@@ -465,7 +465,7 @@ pub fn cmd(home: &Home, a: &ReviewArgs) -> Result<i32> {
             };
             // The report's record reruns this run (`daxkit rerun`) as the
             // `reproduce` of the series folder b4 wrote.
-            let (report, run_dir) = reproduce::run(home, &args, reproduce::reproduce_argv(&args))?;
+            let (report, run_dir) = reproduce::run(home, &args, crate::cli::reproduce_argv(&args))?;
             ui::note(format!("reproduce run folder {}", run_dir.display()));
             review.report = Some(report);
         }
