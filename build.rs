@@ -59,6 +59,37 @@ fn main() {
         "cargo:rustc-env=DAXKIT_BUILD_PROFILE_DIR={}",
         profile_dir.display()
     );
+    git_commit(&root);
+}
+
+/// `DAXKIT_GIT_COMMIT`: the commit daxkit is built from, which every
+/// report's reproducer record names (unset outside a git checkout). The
+/// script reruns when HEAD or its branch moves.
+fn git_commit(root: &Path) {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(commit) = git(&["rev-parse", "HEAD"]) else {
+        return;
+    };
+    println!("cargo:rustc-env=DAXKIT_GIT_COMMIT={commit}");
+    let mut watch = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+    watch.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for w in watch {
+        if let Some(p) = git(&["rev-parse", "--git-path", &w]) {
+            let p = root.join(p);
+            // A path that does not exist would rerun the script every build.
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        }
+    }
 }
 
 fn walk(root: &Path, rel: &Path, files: &mut Vec<PathBuf>) {

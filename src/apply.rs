@@ -239,7 +239,11 @@ pub fn patch_id(diff: &str) -> Result<Oid> {
 
 /// For each patch-id, the commit among the last [`APPLIED_LOOKBACK`]
 /// first-parent ancestors of `from` (inclusive) that has it.
-fn find_in_history(repo: &Repository, from: Oid, ids: &[Oid]) -> Result<Vec<Option<Oid>>> {
+pub(crate) fn find_in_history(
+    repo: &Repository,
+    from: Oid,
+    ids: &[Oid],
+) -> Result<Vec<Option<Oid>>> {
     let mut want: HashMap<Oid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut found = vec![None; ids.len()];
     let mut commit = repo.find_commit(from)?;

@@ -24,6 +24,9 @@ pub struct CheckSeriesSpec {
     pub run: bool,
     pub checks: Checks,
     pub runs: RunOptions,
+    /// Write the per-patch files here instead of a new run folder (set by
+    /// `review`, which keeps them in its review folder).
+    pub out_dir: Option<std::path::PathBuf>,
 }
 
 /// The kernel-standard checks after each patch's build: `All` (W=1,
@@ -36,7 +39,7 @@ pub enum Checks {
     None,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PatchRow {
     pub index: usize,
     pub commit: String,
@@ -89,7 +92,13 @@ pub fn cmd(home: &Home, a: &CheckSeriesSpec) -> Result<i32> {
     }
     let frags = kconfig::fragments(&a.kernel.config, Some(&s))?;
     let opts = a.kernel.build.clone();
-    let dir = home.new_run(&format!("check-{}", s.name))?;
+    let dir = match &a.out_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => home.new_run(&format!("check-{}", s.name))?,
+    };
     let variants = runs::variants_of(Some(&s));
     let kernels = runs::kernel_plans(&frags, &variants)?;
     let configs = variants

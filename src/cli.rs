@@ -14,13 +14,13 @@ pub use args::*;
 
 use crate::{
     apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, pipeline, report, reproduce, tree, ui, vm,
+    kconfig, pipeline, report, reproduce, rerun, review, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(name = "daxkit", version, about, long_about = None)]
@@ -64,6 +64,14 @@ pub enum Command {
     /// Patch by patch: applies, checkpatch --strict, builds on its own, and
     /// with --run passes the cases (like ktest's patchcheck).
     CheckSeries(CheckSeriesArgs),
+    /// Repeat the run a report.json records (same command, same folder, a
+    /// new run folder) and say which inputs (versions, patch-ids, fragment
+    /// hashes, base) and which case outcomes differ; exits like the new run.
+    Rerun(RerunArgs),
+    /// Review a series from its mail thread: b4 picks the newest revision,
+    /// its trailers and base; then check-series and reproduce; one folder
+    /// with the reports and a ready-to-send reply (reply.eml).
+    Review(ReviewArgs),
     /// Reports: `report merge OUT_DIR IN_DIR...` joins CI jobs' run folders.
     #[command(subcommand)]
     Report(ReportCmd),
@@ -105,6 +113,12 @@ pub enum Command {
         /// The bisect's plan (bisect.json in its folder).
         plan: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RerunArgs {
+    /// A report.json written by `daxkit reproduce`, `ci` or `review` (or its run folder).
+    pub report: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +279,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Ci(a) => return reproduce::ci(&home, &a.reproduce.spec(), a.out.as_deref()),
         Command::Bisect(a) => return bisect::cmd(&home, &a.spec()),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a.spec()),
+        Command::Review(a) => return review::cmd(&home, &a.spec(), reproduce_argv),
+        Command::Rerun(a) => return rerun::cmd(&home, &a.report, recorded_reproduce),
         Command::BisectStep { plan } => return bisect::step_cmd(&plan),
         Command::RequireTool { tools } => {
             for t in tools {
@@ -304,6 +320,99 @@ fn without_home(command: &Command) -> Result<bool> {
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// The `daxkit reproduce` arguments that give `a` (paths made absolute):
+/// the command a report's reproducer record names when the run was part
+/// of another command (`review`).
+pub fn reproduce_argv(a: &reproduce::ReproduceSpec) -> Vec<String> {
+    fn name(v: impl clap::ValueEnum) -> String {
+        v.to_possible_value()
+            .map(|p| p.get_name().to_owned())
+            .unwrap_or_default()
+    }
+    let path = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_owned())
+            .display()
+            .to_string()
+    };
+    let (t, c, b, r) = (&a.kernel.target, &a.kernel.config, &a.kernel.build, &a.runs);
+    let mut v = vec!["reproduce".to_owned()];
+    let mut opt = |flag: &str, value: String| {
+        v.push(flag.to_owned());
+        v.push(value);
+    };
+    if let Some(p) = &t.tree {
+        opt("--tree", path(p));
+    }
+    if let Some(base) = &t.base {
+        opt("--base", base.clone());
+    }
+    opt("--kernel", t.kernel.clone());
+    for f in &c.fragments {
+        opt("--fragment", path(f));
+    }
+    opt("--profile", name(c.profile));
+    if let Some(cc) = &b.cc {
+        opt("--cc", cc.clone());
+    }
+    if let Some(m) = &b.target {
+        opt("--make-target", m.clone());
+    }
+    for case in &r.cases {
+        opt("--case", case.clone());
+    }
+    for fs in &r.filesystems {
+        opt("--fs", fs.clone());
+    }
+    opt("--bench-mib", r.bench_mib.to_string());
+    opt("--accel", name(r.accel));
+    opt("--timeout", r.timeout.to_string());
+    opt("--repeat", r.repeat.to_string());
+    if let Some(f) = r.fault {
+        opt("--fault", name(f));
+    }
+    if c.no_rust {
+        v.push("--no-rust".to_owned());
+    }
+    if r.allow_flaky {
+        v.push("--allow-flaky".to_owned());
+    }
+    if let Some(s) = &t.series {
+        // A folder or mbox is a path; a name under patches/ stays a name.
+        let p = Path::new(s);
+        v.push(if p.exists() && s.contains('/') {
+            path(p)
+        } else {
+            s.clone()
+        });
+    }
+    v
+}
+
+/// A report's recorded command (`daxkit rerun`) as `reproduce`
+/// arguments; `ci` reruns as `reproduce` (its --out folder is left as it
+/// is). `file` names the report in errors.
+pub fn recorded_reproduce(command: &[String], file: &Path) -> Result<reproduce::ReproduceSpec> {
+    let cli = Cli::try_parse_from(std::iter::once("daxkit".to_owned()).chain(command.to_vec()))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: its command `daxkit {}` does not parse with this daxkit: {}",
+                file.display(),
+                command.join(" "),
+                e.render().to_string().trim()
+            )
+        })?;
+    match cli.command {
+        Command::Reproduce(a) => Ok(a.spec()),
+        Command::Ci(c) => Ok(c.reproduce.spec()),
+        _ => anyhow::bail!(
+            "{}: its command `daxkit {}` is not one rerun repeats (reproduce, ci)",
+            file.display(),
+            command.join(" ")
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -493,5 +602,90 @@ mod tests {
             out.push(cur);
         }
         out
+    }
+
+    fn parse_reproduce(args: &[String]) -> reproduce::ReproduceSpec {
+        let cli = Cli::try_parse_from(std::iter::once("daxkit".to_owned()).chain(args.to_vec()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        match cli.command {
+            Command::Reproduce(a) => a.spec(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every flag survives the trip to argv and back, so a review's
+    /// reproducer record reruns the run it made.
+    #[test]
+    fn reproduce_argv_parses_back_to_the_same_args() {
+        for args in [
+            vec!["reproduce"],
+            vec![
+                "reproduce",
+                "/tmp/x/series",
+                "--tree",
+                "/src/linux",
+                "--base",
+                "v6.12",
+                "--kernel",
+                "6.1",
+                "--fragment",
+                "/tmp/a.config",
+                "--no-rust",
+                "--profile",
+                "debug",
+                "--cc",
+                "distcc gcc",
+                "--case",
+                "xfs-aligned-shared-write",
+                "--fs",
+                "xfs",
+                "--bench-mib",
+                "0",
+                "--accel",
+                "tcg",
+                "--timeout",
+                "60",
+                "--repeat",
+                "2",
+                "--allow-flaky",
+                "--fault",
+                "disagree",
+            ],
+        ] {
+            let a = parse_reproduce(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            let again = parse_reproduce(&reproduce_argv(&a));
+            assert_eq!(format!("{again:?}"), format!("{a:?}"));
+        }
+    }
+
+    #[test]
+    fn recorded_commands_become_reproduce_args() {
+        let f = Path::new("r.json");
+        let rec: Vec<String> = ["reproduce", "dax-pmd", "--case", "xfs-aligned-shared-write"]
+            .map(str::to_owned)
+            .to_vec();
+        let a = recorded_reproduce(&rec, f).unwrap();
+        assert_eq!(a.kernel.target.series.as_deref(), Some("dax-pmd"));
+        assert_eq!(a.runs.cases, ["xfs-aligned-shared-write"]);
+        let ci: Vec<String> = ["ci", "--out", "x", "--fs", "xfs"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            recorded_reproduce(&ci, f).unwrap().runs.filesystems,
+            ["xfs"]
+        );
+        let err = format!(
+            "{:#}",
+            recorded_reproduce(&["doctor".to_owned()], f).unwrap_err()
+        );
+        assert!(
+            err.starts_with("r.json: its command `daxkit doctor`"),
+            "{err}"
+        );
+        let err = format!(
+            "{:#}",
+            recorded_reproduce(&["reproduce".to_owned(), "--bogus".to_owned()], f).unwrap_err()
+        );
+        assert!(err.contains("does not parse"), "{err}");
     }
 }

@@ -106,7 +106,7 @@ impl Section {
             Need::Boot => Section::Qemu,
             Need::Rust => Section::Rust,
             Need::Speed => Section::Cache,
-            Need::DebugShell | Need::Checks | Need::Tests => Section::Optional,
+            Need::DebugShell | Need::Checks | Need::Review | Need::Tests => Section::Optional,
         }
     }
 }

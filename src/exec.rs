@@ -408,6 +408,8 @@ pub enum Need {
     DebugShell,
     /// check-series' kernel-standard checks only (sparse).
     Checks,
+    /// `daxkit review` only (b4 runs in a venv of daxkit's own).
+    Review,
     /// daxkit's own tests only.
     Tests,
 }
@@ -431,6 +433,7 @@ impl Need {
             Need::Speed => "rebuild cache (optional)",
             Need::DebugShell => "daxkit shell (optional)",
             Need::Checks => "check-series' kernel checks (optional)",
+            Need::Review => "daxkit review (optional)",
             Need::Tests => "daxkit's tests (optional)",
         }
     }
@@ -479,6 +482,7 @@ pub const TOOLS: &[Tool] = &[
     tool("chromium", Provider::Apt("chromium"), Need::Tests),
     tool("distccd", Provider::Apt("distcc"), Need::Tests),
     tool("sparse", Provider::Apt("sparse"), Need::Checks),
+    tool("python3", Provider::Apt("python3"), Need::Review),
 ];
 
 /// A host file daxkit needs that is not a program (headers a kernel build

@@ -213,7 +213,7 @@ pub fn new_warnings(before: &[String], after: &[String]) -> Vec<String> {
 }
 
 /// How a check came out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
@@ -224,7 +224,7 @@ pub enum Status {
 }
 
 /// One row of the checks table: one check of one patch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CheckRow {
     pub patch: usize,
     pub check: String,

@@ -24,6 +24,8 @@ mod kernel_checks;
 mod pipeline;
 mod report;
 mod reproduce;
+mod rerun;
+mod review;
 mod runs;
 mod series;
 mod toolchain;

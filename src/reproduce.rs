@@ -11,6 +11,7 @@ use crate::build::{self, BuildOptions};
 use crate::home::{self, Home};
 use crate::pipeline::{self, KernelSpec};
 use crate::report::model::{BaseInfo, Fragment, Report, SeriesInfo, Variant, REPORT_FORMAT};
+use crate::report::reproducer;
 use crate::runs::{self, RunOptions};
 use crate::series::{self, Series};
 use crate::{kconfig, tree, ui};
@@ -30,7 +31,7 @@ pub struct ReproduceSpec {
 }
 
 pub fn cmd(home: &Home, a: &ReproduceSpec) -> Result<i32> {
-    let (report, out) = run(home, a)?;
+    let (report, out) = run(home, a, reproducer::this_command())?;
     let files = crate::report::write_all(&report, &out)?;
     print!("{}", crate::report::markdown::render(&report));
     println!();
@@ -46,7 +47,7 @@ pub fn cmd(home: &Home, a: &ReproduceSpec) -> Result<i32> {
 /// one-line summary and the report files.
 /// `out`: also copy the report files there (the CI system's artifacts).
 pub fn ci(home: &Home, a: &ReproduceSpec, out: Option<&Path>) -> Result<i32> {
-    let (report, run_dir) = run(home, a)?;
+    let (report, run_dir) = run(home, a, reproducer::this_command())?;
     let mut files = crate::report::write_all(&report, &run_dir)?;
     if let Some(out) = out {
         files = crate::report::write_all(&report, out)?;
@@ -65,7 +66,9 @@ pub fn ci(home: &Home, a: &ReproduceSpec, out: Option<&Path>) -> Result<i32> {
 /// Builds, boots and collects; returns the report and the run folder.
 /// A kernel that does not build is a variant's outcome; a missing tool,
 /// an unsatisfiable config or a bad series is an error (exit 128).
-pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
+/// `command` (daxkit's arguments that rerun it) goes into the report's
+/// reproducer record.
+pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Report, PathBuf)> {
     let spec = a
         .kernel
         .target
@@ -188,7 +191,20 @@ pub fn run(home: &Home, a: &ReproduceSpec) -> Result<(Report, PathBuf)> {
     if crate::exec::interrupted() {
         anyhow::bail!("interrupted; QEMU stopped, run folder {}", out.display());
     }
-    let report = make_report(&base, Some(&series), &patched, variants)?;
+    let mut report = make_report(&base, Some(&series), &patched, variants)?;
+    let all_frags: Vec<PathBuf> = stock_frags
+        .iter()
+        .chain(&frags)
+        .chain(specs.iter().flat_map(|s| &s.config))
+        .cloned()
+        .collect();
+    report.reproducer = Some(reproducer::record(
+        command,
+        &base.base,
+        Some(&series),
+        &all_frags,
+        &report.variants,
+    )?);
     Ok((report, out))
 }
 
@@ -264,5 +280,6 @@ pub fn make_report(
             patches: patched.commits.clone(),
         }),
         variants,
+        reproducer: None,
     })
 }

@@ -602,3 +602,89 @@ fn report_bench_on_a_missing_folder_is_an_input_error() {
     assert_eq!(o.status.code(), Some(128), "{}", stderr(&o));
     assert!(stderr(&o).contains("/nonexistent/daxkit-run is not a run folder"));
 }
+
+/// A format-3 report from before the reproducer record (no
+/// `reproducer`) merges with a current one; the merged report of several
+/// runs keeps no record (one job's would rerun only that job), and every
+/// file of a single run's report shows the record.
+#[test]
+fn merge_reads_reports_without_a_reproducer_record() {
+    let t = tempfile::tempdir().unwrap();
+    let new = t.path().join("job-xfs");
+    let old = t.path().join("job-ext4");
+    let r = only_cases(&|n| n.starts_with("xfs-"));
+    assert!(r["reproducer"].is_object(), "the fixture has a record");
+    write_report(&new, &r);
+    let mut r = only_cases(&|n| n.starts_with("ext4-"));
+    r.as_object_mut().unwrap().remove("reproducer");
+    write_report(&old, &r);
+    let out = t.path().join("merged");
+    let o = merge(t.path(), &out, &[&new, &old]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(merged["format"], 3);
+    assert!(merged.get("reproducer").is_none(), "{merged}");
+
+    // One run's report, rendered again: the record in every format.
+    let one = t.path().join("one");
+    let o = merge(t.path(), &one, &[&new]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let read = |f: &str| std::fs::read_to_string(one.join(f)).unwrap();
+    let json: Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(json["reproducer"], fixture()["reproducer"]);
+    let cmd = "daxkit reproduce dax-pmd --case xfs-aligned-shared-write";
+    assert!(read("report.md").contains(&format!("| command | `{cmd}` |")));
+    assert!(read("report.html").contains(&format!("<code>{cmd}</code>")));
+    let xml = read("report.xml");
+    assert!(xml.contains(&format!(
+        "<property name=\"reproducer.command\" value=\"{cmd}\"/>"
+    )));
+    assert!(xml.contains("<property name=\"reproducer.gcc\" value=\"12.2.0\"/>"));
+}
+
+/// `daxkit rerun` on a report without a record is an input error (128)
+/// naming the file; so is a recorded series that is gone, before any
+/// build or boot.
+#[test]
+fn rerun_refuses_what_it_cannot_reproduce() {
+    let t = tempfile::tempdir().unwrap();
+    let old = t.path().join("old");
+    let mut r = fixture();
+    r.as_object_mut().unwrap().remove("reproducer");
+    write_report(&old, &r);
+    let file = old.join("report.json");
+    let o = daxkit(t.path(), &["rerun", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(128), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("{}: no reproducer record", file.display())),
+        "{}",
+        stderr(&o)
+    );
+
+    let gone = t.path().join("gone");
+    let mut r = fixture();
+    r["reproducer"]["cwd"] = t.path().to_str().unwrap().into();
+    r["reproducer"]["command"] = serde_json::json!(["reproduce", "./no-such-series"]);
+    write_report(&gone, &r);
+    let file = gone.join("report.json");
+    let o = daxkit(t.path(), &["rerun", gone.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(128), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("rerun of {}", file.display())) && err.contains("no-such-series"),
+        "{err}"
+    );
+    assert!(!t.path().join("runs").exists(), "no run folder: {err}");
+
+    let mut r = fixture();
+    r["reproducer"]["cwd"] = "/nonexistent/folder".into();
+    write_report(&gone, &r);
+    let o = daxkit(t.path(), &["rerun", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(128), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/folder is gone"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -5,7 +5,9 @@
 
 use super::ConfigArgs;
 use crate::vm::{self, launch::Watchdog};
-use crate::{bisect, check_series, doctor, fetch, gc, image, report, reproduce, runs};
+use crate::{
+    bisect, check_series, doctor, fetch, gc, image, kconfig, report, reproduce, review, runs,
+};
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -274,6 +276,7 @@ impl CheckSeriesArgs {
             run: self.run,
             checks: self.checks,
             runs: self.runs.spec(),
+            out_dir: None,
         }
     }
 }
@@ -404,6 +407,90 @@ impl GcArgs {
                 repos: self.repos,
             },
             dry_run: self.dry_run,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// The thread: a message-id or lore URL (fetched with b4), or a local
+    /// mbox file or maildir folder.
+    #[arg(required_unless_present = "compare")]
+    pub source: Option<String>,
+    /// Compare two revisions instead: OLD and NEW are review folders,
+    /// threads, mboxes or series folders (patches matched by patch-id or
+    /// subject; with review folders, checks and cases too).
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "source")]
+    pub compare: Option<Vec<String>>,
+    /// No network: a message-id or URL is refused with what to do instead.
+    #[arg(long)]
+    pub offline: bool,
+    /// Without a usable `base-commit:` in the thread, let b4 guess the
+    /// base within the tree (from the blob ids in the patches).
+    #[arg(long)]
+    pub guess_base: bool,
+    /// Take the Kconfig fragments, expectations and variants from this
+    /// series (a name under patches/ or a folder); `none` for none.
+    #[arg(long, default_value = reproduce::DEFAULT_SERIES, value_name = "SERIES")]
+    pub like: String,
+    /// Review folder (default: a new run folder `runs/<stamp>-review`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Review a thread whose cover letter names prerequisite patches
+    /// (`prerequisite-patch-id:`) that the base does not contain.
+    #[arg(long)]
+    pub ignore_prerequisites: bool,
+    /// Also boot each patch's kernel in check-series (`check-series --run`).
+    #[arg(long)]
+    pub run_each_patch: bool,
+    /// check-series' kernel-standard checks (`check-series --checks`).
+    #[arg(long, value_enum, default_value = "all")]
+    pub checks: check_series::Checks,
+    /// Use this kernel git tree instead of Debian's tarball (read only).
+    #[arg(long)]
+    pub tree: Option<PathBuf>,
+    /// Base revision, overriding the thread's `base-commit:`.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// linux-source version when no --tree is given.
+    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    pub kernel: String,
+    /// Extra Kconfig fragment(s).
+    #[arg(long = "fragment", value_name = "FILE")]
+    pub fragments: Vec<PathBuf>,
+    /// Leave out the Rust fragment (CONFIG_RUST) from the defaults.
+    #[arg(long)]
+    pub no_rust: bool,
+    /// Kernel config profile (see `config --profile`).
+    #[arg(long, value_enum, default_value_t = kconfig::Profile::Default)]
+    pub profile: kconfig::Profile,
+    /// Compiler for the kernel build.
+    #[arg(long)]
+    pub cc: Option<String>,
+    #[command(flatten)]
+    pub runs: RunOptionsArgs,
+}
+
+impl ReviewArgs {
+    pub fn spec(&self) -> review::ReviewSpec {
+        review::ReviewSpec {
+            source: self.source.clone(),
+            compare: self.compare.clone(),
+            offline: self.offline,
+            guess_base: self.guess_base,
+            like: self.like.clone(),
+            out: self.out.clone(),
+            ignore_prerequisites: self.ignore_prerequisites,
+            run_each_patch: self.run_each_patch,
+            checks: self.checks,
+            tree: self.tree.clone(),
+            base: self.base.clone(),
+            kernel: self.kernel.clone(),
+            fragments: self.fragments.clone(),
+            no_rust: self.no_rust,
+            profile: self.profile,
+            cc: self.cc.clone(),
+            runs: self.runs.spec(),
         }
     }
 }

@@ -294,5 +294,6 @@ pub fn report() -> Report {
             ],
         }),
         variants: vec![stock, c, rust],
+        reproducer: Some(super::reproducer::fixture()),
     }
 }

@@ -182,10 +182,22 @@ pub fn render(r: &Report) -> String {
             ("exit_code", v.exit_code().to_string()),
             ("run_dir", v.run_dir.clone()),
         ];
+        // The reproducer record (`daxkit rerun`), on every suite so that
+        // each one read alone says how to rerun it.
+        let record = r
+            .reproducer
+            .iter()
+            .flat_map(|rec| rec.rows())
+            .map(|(k, v)| (format!("reproducer.{}", k.replace(' ', "_")), v));
+        let props = props
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .chain(record);
         for (k, val) in props {
             let _ = writeln!(
                 suites,
-                "      <property name=\"{k}\" value=\"{}\"/>",
+                "      <property name=\"{}\" value=\"{}\"/>",
+                escape(&k),
                 escape(&val)
             );
         }

@@ -225,6 +225,23 @@ pub fn render(r: &Report) -> String {
     }
 
     o.push_str(&bench(r));
+    o.push_str(&reproducer(r));
+    o
+}
+
+/// The reproducer record: how to rerun and every input of the run.
+fn reproducer(r: &Report) -> String {
+    let Some(rec) = &r.reproducer else {
+        return String::new();
+    };
+    let mut o = String::from(
+        "\n## Reproducer\n\n`daxkit rerun report.json` repeats this run and names each \
+         input and outcome that differs. The run's inputs:\n\n| input | value |\n|---|---|\n",
+    );
+    for (k, v) in rec.rows() {
+        let v = if k == "command" { code(&v) } else { cell(&v) };
+        let _ = writeln!(o, "| {} | {v} |", cell(&k));
+    }
     o
 }
 

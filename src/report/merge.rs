@@ -142,6 +142,10 @@ pub fn merge(inputs: Vec<Input>, created: String) -> Result<Report> {
     };
     let mut base = first.report.clone();
     base.variants.clear();
+    // One job's record would rerun only that job.
+    if inputs.len() > 1 {
+        base.reproducer = None;
+    }
     let mut titles: Vec<String> = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     for input in inputs {

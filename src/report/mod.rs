@@ -13,11 +13,12 @@ pub mod markdown;
 pub mod matrix;
 pub mod merge;
 pub mod model;
+pub mod reproducer;
 pub mod summary;
 pub mod view;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 
 use anyhow::{Context, Result};
 use model::Report;

@@ -3,6 +3,7 @@
 //! summary) reads. Renderers never look at run folders; this is the whole
 //! contract between running and reporting.
 
+use super::reproducer::Reproducer;
 use crate::vm::plan::Accel;
 use daxkit_harness::judge::{self, Class, Evidence, Judgement};
 use daxkit_harness::protocol::BenchResult;
@@ -30,6 +31,11 @@ pub struct Report {
     pub series: Option<SeriesInfo>,
     /// Stock first, then the series' variants (e.g. C and Rust).
     pub variants: Vec<Variant>,
+    /// What it takes to rerun it (`daxkit rerun`). Optional within format
+    /// 3: reports of daxkits before it, and merged reports of several
+    /// runs, have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducer: Option<Reproducer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
