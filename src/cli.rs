@@ -56,6 +56,12 @@ pub enum Command {
     Report(report::ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
     Matrix(report::MatrixArgs),
+    /// Write a whole CI pipeline (GitHub workflow or .gitlab-ci.yml): each
+    /// kernel built once, tests fanned out over the artifacts, one report.
+    Pipeline(crate::pipeline::PipelineArgs),
+    /// Pack kept kernels (bzImage, config, stamp, commit, toolchain) and
+    /// the guest image for `daxkit ci --kernels DIR`; builds what is missing.
+    Export(crate::export::ExportArgs),
     /// Print the path of each host tool, installing a missing one the way
     /// daxkit does (for tests that run a tool themselves).
     #[command(hide = true)]
@@ -182,6 +188,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Report(c) => return report::cmd_report(&c),
         Command::Matrix(a) => return report::cmd_matrix(&a),
+        Command::Pipeline(a) => return crate::pipeline::cmd(&a),
+        Command::Export(a) => return crate::export::cmd(&home, &a),
         Command::Image(a) => return image::cmd(&home, &a),
         Command::Run(a) => return vm::cmd(&home, &a),
         Command::Shell(a) => return vm::shell(&home, &a),

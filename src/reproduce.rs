@@ -37,6 +37,28 @@ pub struct CiArgs {
     /// Also copy the report files here (for the CI system's artifacts).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub select: Selection,
+}
+
+/// Which kernels `ci` boots and where they come from (a CI test job).
+#[derive(Debug, Clone, Default, Args)]
+pub struct Selection {
+    /// Use the kernels `daxkit export` wrote into DIR (and its guest
+    /// image) instead of building: a kernel whose stamp is not the one
+    /// this job would build is refused with what differs.
+    #[arg(long, value_name = "DIR")]
+    pub kernels: Option<PathBuf>,
+    /// Boot only this variant (repeatable): `stock`, or a variant of the
+    /// series (`C`, `Rust`). Default: all.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+}
+
+impl Selection {
+    pub fn wants(&self, name: &str) -> bool {
+        self.variants.is_empty() || self.variants.iter().any(|v| v == name)
+    }
 }
 
 pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
@@ -55,7 +77,16 @@ pub fn cmd(home: &Home, a: &ReproduceArgs) -> Result<i32> {
 /// lines on stderr, and on stdout one JSON object with the exit code, the
 /// one-line summary and the report files.
 pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
-    let (report, run_dir) = run(home, &a.reproduce)?;
+    let mut r = a.reproduce.clone();
+    if let Some(img) = a
+        .select
+        .kernels
+        .as_deref()
+        .and_then(crate::export::image_in)
+    {
+        r.runs.image.get_or_insert(img);
+    }
+    let (report, run_dir) = run_with(home, &r, &a.select)?;
     let mut files = crate::report::write_all(&report, &run_dir)?;
     if let Some(out) = &a.out {
         files = crate::report::write_all(&report, out)?;
@@ -75,6 +106,11 @@ pub fn ci(home: &Home, a: &CiArgs) -> Result<i32> {
 /// A kernel that does not build is a variant's outcome; a missing tool,
 /// an unsatisfiable config or a bad series is an error (exit 128).
 pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
+    run_with(home, a, &Selection::default())
+}
+
+/// [`run`] for the variants `sel` names, with its kernels when it has any.
+pub fn run_with(home: &Home, a: &ReproduceArgs, sel: &Selection) -> Result<(Report, PathBuf)> {
     let spec = a
         .config
         .target
@@ -94,10 +130,52 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
     let stock_frags = kconfig::fragments(&a.config, None)?;
     let patched = apply::apply(home, &base, Some(&series))?;
     let frags = kconfig::fragments(&a.config, Some(&series))?;
+    let specs = runs::variants_of(Some(&series));
+    let names: Vec<String> = specs.iter().map(|v| v.name.clone()).collect();
+    if let Some(v) = sel
+        .variants
+        .iter()
+        .find(|v| *v != crate::export::STOCK && !names.contains(v))
+    {
+        anyhow::bail!(
+            "--variant {v}: series {} has variants stock, {}",
+            series.name,
+            names.join(", ")
+        );
+    }
     let out = home.new_run(&format!("reproduce-{}", series.name))?;
     ui::step(format!("reproduce {} → {}", series.name, out.display()));
-    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
-    let patched_kernel = build_into(home, &patched, &frags, &opts, &out.join("series"))?;
+    let kernels = sel.kernels.as_deref();
+    let stock_only = [crate::export::STOCK.to_owned()];
+    let kernel = |applied: &Applied, frags: &[PathBuf], variants: &[String], dir: &Path| {
+        crate::export::kernel_for(home, kernels, applied, frags, variants, &opts, dir)
+    };
+    let series_wanted = names.iter().any(|n| sel.wants(n));
+    // The stock kernel is needed to boot it, and to tell whose fault a
+    // series that does not build is.
+    let mut stock_kernel = None;
+    if sel.wants(crate::export::STOCK) {
+        stock_kernel = Some(kernel(
+            &stock,
+            &stock_frags,
+            &stock_only,
+            &out.join("stock"),
+        )?);
+    }
+    let patched_kernel = if series_wanted {
+        kernel(&patched, &frags, &names, &out.join("series"))?
+    } else {
+        Err("not selected".to_owned())
+    };
+    if series_wanted && patched_kernel.is_err() && stock_kernel.is_none() {
+        stock_kernel = Some(kernel(
+            &stock,
+            &stock_frags,
+            &stock_only,
+            &out.join("stock"),
+        )?);
+    }
+    let stock_builds = stock_kernel.as_ref().is_some_and(|k| k.is_ok());
 
     let plan = a.runs.run_plan();
     let boot =
@@ -118,21 +196,28 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
             )
         };
     let stock_dir = out.join("stock");
-    let mut variants = vec![match &stock_kernel {
-        Ok(k) => boot("stock", &stock, k, &[], None, &stock_dir)?,
-        Err(why) => runs::unbuilt_variant(
-            "stock",
-            &stock.head,
-            &[],
-            None,
-            &stock_dir,
-            why,
-            Blame::Base,
-        ),
-    }];
-    for v in runs::variants_of(Some(&series)) {
+    let mut variants = Vec::new();
+    if sel.wants(crate::export::STOCK) {
+        variants.push(match stock_kernel.as_ref() {
+            Some(Ok(k)) => boot("stock", &stock, k, &[], None, &stock_dir)?,
+            Some(Err(why)) => runs::unbuilt_variant(
+                "stock",
+                &stock.head,
+                &[],
+                None,
+                &stock_dir,
+                why,
+                Blame::Base,
+            ),
+            None => anyhow::bail!("stock: no kernel planned (a daxkit bug)"),
+        });
+    }
+    for v in specs {
         if crate::exec::interrupted() {
             break;
+        }
+        if !sel.wants(&v.name) {
+            continue;
         }
         let name = v.label(Some(&series));
         let dir = out.join(format!("series-{}", runs::slug(&v.name)));
@@ -147,7 +232,7 @@ pub fn run(home: &Home, a: &ReproduceArgs) -> Result<(Report, PathBuf)> {
                 Some(&series.expect),
                 &dir,
                 why,
-                if stock_kernel.is_ok() {
+                if stock_builds {
                     Blame::Series
                 } else {
                     Blame::Base

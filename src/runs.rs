@@ -44,6 +44,10 @@ pub struct RunOptions {
     /// Report flaky cases without failing.
     #[arg(long)]
     pub allow_flaky: bool,
+    /// Use this initramfs instead of building the image (`daxkit export`
+    /// packs one; `ci --kernels` uses it).
+    #[arg(long, value_name = "CPIO_GZ")]
+    pub image: Option<PathBuf>,
     /// Make the guest fail on purpose (tests of daxkit itself).
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<vm::FaultArg>,
@@ -57,7 +61,7 @@ impl RunOptions {
             accel: self.accel,
             smp: 1,
             append: append.to_vec(),
-            image: None,
+            image: self.image.clone(),
             qemu: PathBuf::from("qemu-system-x86_64"),
         }
     }
