@@ -38,6 +38,16 @@ pub const EXPORT_FORMAT: u32 = 1;
 /// The variant name of the base kernel without the series.
 pub const STOCK: &str = "stock";
 
+/// A variant's name for `--variant`: a series without variants boots its
+/// kernel once, as `series`.
+pub fn variant_name(name: &str) -> &str {
+    if name.is_empty() {
+        "series"
+    } else {
+        name
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
@@ -117,7 +127,7 @@ pub fn kernel_plans(series: Option<&Series>, frags: &[PathBuf]) -> Vec<KernelPla
         None => vec![STOCK.to_owned()],
         Some(s) => crate::runs::variants_of(Some(s))
             .into_iter()
-            .map(|v| v.name)
+            .map(|v| variant_name(&v.name).to_owned())
             .collect(),
     };
     vec![KernelPlan {

@@ -131,7 +131,10 @@ pub fn run_with(home: &Home, a: &ReproduceArgs, sel: &Selection) -> Result<(Repo
     let patched = apply::apply(home, &base, Some(&series))?;
     let frags = kconfig::fragments(&a.config, Some(&series))?;
     let specs = runs::variants_of(Some(&series));
-    let names: Vec<String> = specs.iter().map(|v| v.name.clone()).collect();
+    let names: Vec<String> = specs
+        .iter()
+        .map(|v| crate::export::variant_name(&v.name).to_owned())
+        .collect();
     if let Some(v) = sel
         .variants
         .iter()
@@ -216,7 +219,7 @@ pub fn run_with(home: &Home, a: &ReproduceArgs, sel: &Selection) -> Result<(Repo
         if crate::exec::interrupted() {
             break;
         }
-        if !sel.wants(&v.name) {
+        if !sel.wants(crate::export::variant_name(&v.name)) {
             continue;
         }
         let name = v.label(Some(&series));

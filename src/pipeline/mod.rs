@@ -274,8 +274,13 @@ pub fn plan(a: &PipelineArgs, shard_list: &[Shard]) -> Result<Pipeline> {
     let mut tests: Vec<TestJob> = Vec::new();
     // Stock kernels shared by series on the same base and config.
     let mut stock_of: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut seen: Vec<String> = Vec::new();
     for spec in &specs {
         let series = crate::series::load(spec)?;
+        if seen.contains(&series.name) {
+            bail!("series {} given twice ({spec})", series.name);
+        }
+        seen.push(series.name.clone());
         let base_tag = series
             .base
             .rev
@@ -486,6 +491,7 @@ pub fn seq<I: IntoIterator<Item = serde_yaml::Value>>(v: I) -> serde_yaml::Value
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     fn names(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("case-{i:02}")).collect()
@@ -568,6 +574,135 @@ mod tests {
             .collect();
         let out = shards(&all, &d, bench, 3);
         assert!(balanced(&out), "{out:?}");
+    }
+
+    fn args(series: &[&str]) -> PipelineArgs {
+        PipelineArgs {
+            format: MatrixFormat::Gitlab,
+            series: series.iter().map(|s| (*s).to_owned()).collect(),
+            kernel: "6.12".into(),
+            timings: None,
+            shards: 3,
+            output: None,
+        }
+    }
+
+    /// Plain words and single-quoted words, as `shell_word` writes them.
+    fn words(cmd: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let (mut cur, mut quoted, mut any) = (String::new(), false, false);
+        for c in cmd.chars() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any || !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    any = false;
+                }
+                _ => cur.push(c),
+            }
+        }
+        if any || !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    #[test]
+    fn one_build_per_kernel_tests_per_variant_and_shard() {
+        let p = plan(&args(&[]), &default_shards()).unwrap();
+        let builds: Vec<&str> = p.builds.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(
+            builds,
+            ["build-stock-debian-6_12_117-6_12", "build-dax-pmd-6_12"]
+        );
+        // stock, C, Rust x eligible, fallback, environment.
+        assert_eq!(p.tests.len(), 3 * CASE_GROUPS.len());
+        assert_eq!(
+            p.builds[1].command,
+            "daxkit export dax-pmd --kernel 6.12 --variant C --variant Rust --out kernels"
+        );
+        let t = p
+            .tests
+            .iter()
+            .find(|t| t.id == "test-dax-pmd-6_12-Rust-environment")
+            .unwrap();
+        assert_eq!(
+            t.command,
+            "daxkit ci dax-pmd --kernel 6.12 --kernels kernels --variant Rust \
+             --case xfs-nodax-mount --case xfs-4k-namespace --bench-mib 0 \
+             --out results/test-dax-pmd-6_12-Rust-environment"
+        );
+        assert_eq!(t.needs, builds);
+        // Each variant's benchmark runs once, in the eligible shard.
+        assert_eq!(p.tests.iter().filter(|t| t.bench).count(), 3);
+        // The merge joins every test job's folder.
+        for t in &p.tests {
+            assert!(p.merge.contains(&format!(" {}", t.out)), "{}", t.id);
+            assert_ne!(p.builds[0].config_hash, p.builds[1].config_hash);
+        }
+        // Every command is one daxkit parses.
+        for cmd in p
+            .builds
+            .iter()
+            .map(|b| &b.command)
+            .chain(p.tests.iter().map(|t| &t.command))
+            .chain([&p.merge])
+        {
+            let parsed = crate::cli::Cli::try_parse_from(words(cmd));
+            assert!(parsed.is_ok(), "{cmd}: {}", parsed.unwrap_err());
+        }
+    }
+
+    #[test]
+    fn series_on_one_base_share_the_stock_kernel() {
+        let d = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/series/pmd-regression");
+        for e in std::fs::read_dir(&src).unwrap() {
+            let e = e.unwrap().path();
+            std::fs::copy(&e, d.path().join(e.file_name().unwrap())).unwrap();
+        }
+        let y = d.path().join("series.yaml");
+        let text = std::fs::read_to_string(&y)
+            .unwrap()
+            .replace("name: pmd-regression", "name: other one")
+            .replace("base:\n", "base:\n  rev: debian-6.12.117\n");
+        std::fs::write(&y, text).unwrap();
+        let spec = d.path().display().to_string();
+        let p = plan(&args(&["dax-pmd", &spec]), &default_shards()).unwrap();
+        let ids: Vec<&str> = p.builds.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "build-stock-debian-6_12_117-6_12",
+                "build-dax-pmd-6_12",
+                "build-other_one-6_12"
+            ]
+        );
+        // stock once, dax-pmd's two variants, the other series' one.
+        assert_eq!(p.tests.len(), 4 * CASE_GROUPS.len());
+        let other: Vec<&TestJob> = p
+            .tests
+            .iter()
+            .filter(|t| t.id.starts_with("test-other_one"))
+            .collect();
+        assert_eq!(other.len(), CASE_GROUPS.len());
+        assert_eq!(
+            other[0].needs,
+            ["build-stock-debian-6_12_117-6_12", "build-other_one-6_12"]
+        );
+        assert!(
+            other[0].command.starts_with(&format!("daxkit ci {spec} ")),
+            "{}",
+            other[0].command
+        );
+        let e = plan(&args(&["dax-pmd", "dax-pmd"]), &default_shards()).unwrap_err();
+        assert!(format!("{e:#}").contains("series dax-pmd given twice"));
     }
 
     #[test]
