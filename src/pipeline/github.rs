@@ -13,7 +13,7 @@ fn runs_on() -> Value {
 }
 
 fn checkout() -> Value {
-    map([("uses", s("actions/checkout@v4"))])
+    map([("uses", s("actions/checkout@v5"))])
 }
 
 fn install() -> Value {
@@ -39,10 +39,10 @@ pub fn render(p: &Pipeline) -> String {
     for b in &p.builds {
         let steps = seq([
             checkout(),
-            repo_cache("actions/cache@v4", &b.base_tag),
+            repo_cache("actions/cache@v5", &b.base_tag),
             map([
                 ("name", s("ccache")),
-                ("uses", s("actions/cache@v4")),
+                ("uses", s("actions/cache@v5")),
                 (
                     "with",
                     map([
@@ -58,7 +58,7 @@ pub fn render(p: &Pipeline) -> String {
             install(),
             map([("name", s("build and export")), ("run", s(&b.command))]),
             map([
-                ("uses", s("actions/upload-artifact@v4")),
+                ("uses", s("actions/upload-artifact@v6")),
                 (
                     "with",
                     map([
@@ -81,10 +81,10 @@ pub fn render(p: &Pipeline) -> String {
     for t in &p.tests {
         let steps = seq([
             checkout(),
-            repo_cache("actions/cache/restore@v4", &t.base_tag),
+            repo_cache("actions/cache/restore@v5", &t.base_tag),
             install(),
             map([
-                ("uses", s("actions/download-artifact@v4")),
+                ("uses", s("actions/download-artifact@v7")),
                 (
                     "with",
                     map([
@@ -97,7 +97,7 @@ pub fn render(p: &Pipeline) -> String {
             map([("name", s("test")), ("run", s(&t.command))]),
             map([
                 ("if", s("always()")),
-                ("uses", s("actions/upload-artifact@v4")),
+                ("uses", s("actions/upload-artifact@v6")),
                 (
                     "with",
                     map([
@@ -132,7 +132,7 @@ pub fn render(p: &Pipeline) -> String {
                     checkout(),
                     install(),
                     map([
-                        ("uses", s("actions/download-artifact@v4")),
+                        ("uses", s("actions/download-artifact@v7")),
                         (
                             "with",
                             map([("pattern", s("test-*")), ("path", s(RESULTS_DIR))]),
@@ -151,7 +151,7 @@ pub fn render(p: &Pipeline) -> String {
                     ]),
                     map([
                         ("if", s("always()")),
-                        ("uses", s("actions/upload-artifact@v4")),
+                        ("uses", s("actions/upload-artifact@v6")),
                         (
                             "with",
                             map([("name", s("daxkit-report")), ("path", s(merged))]),
