@@ -731,4 +731,24 @@ mod tests {
         );
         assert!(option_diff(MERGED, MERGED).is_empty());
     }
+
+    /// A test job lists the cases with the exported image's own harness.
+    #[test]
+    fn the_harness_comes_out_of_the_image() {
+        use crate::image::cpio::{Archive, Kind};
+        let d = tempfile::tempdir().unwrap();
+        let home = Home::at(d.path().join("home")).unwrap();
+        let mut a = Archive::new();
+        let script = b"#!/bin/sh\necho 'xfs-hole-read  pmd  dax-xfs'\n".to_vec();
+        a.add_with_parents("/init", Kind::File(script.clone()), 0o755);
+        a.add_with_parents("/sbin/mkfs.xfs", Kind::File(b"x".to_vec()), 0o755);
+        let img = d.path().join(IMAGE_FILE);
+        std::fs::write(&img, crate::image::gzip(&a.to_bytes()).unwrap()).unwrap();
+        let bin = crate::image::harness_of(&home, &img).unwrap();
+        assert_eq!(std::fs::read(&bin).unwrap(), script);
+        let out = Cmd::new(&bin).arg("list").read().unwrap();
+        assert!(out.contains("xfs-hole-read"), "{out}");
+        // Same image, same file.
+        assert_eq!(crate::image::harness_of(&home, &img).unwrap(), bin);
+    }
 }

@@ -118,7 +118,12 @@ pub fn run_with(home: &Home, a: &ReproduceArgs, sel: &Selection) -> Result<(Repo
         .clone()
         .unwrap_or_else(|| DEFAULT_SERIES.to_owned());
     let series = series::load(&spec)?;
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
+    crate::runs::check_case_names_in(
+        home,
+        &a.runs.cases,
+        &a.runs.filesystems,
+        a.runs.image.as_deref(),
+    )?;
     let base = tree::resolve(home, &a.config.target, Some(&series))?;
     let opts = BuildOptions::from_args(&a.config);
 

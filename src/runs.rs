@@ -236,11 +236,26 @@ pub fn unbuilt_variant(
 /// the harness's own list (the static guest binary runs on the host too),
 /// so a typo fails before any build or boot, as daxkit's input error.
 pub fn check_case_names(home: &Home, names: &[String], filesystems: &[String]) -> Result<()> {
+    check_case_names_in(home, names, filesystems, None)
+}
+
+/// [`check_case_names`] with the harness of a given image (its `/init`,
+/// static, runs on the host too) instead of building one: a CI test job
+/// with an exported image builds nothing.
+pub fn check_case_names_in(
+    home: &Home,
+    names: &[String],
+    filesystems: &[String],
+    image: Option<&Path>,
+) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
     std::fs::create_dir_all(home.images())?;
-    let bin = crate::image::build_harness(&home.images().join("harness-build.log"))?;
+    let bin = match image {
+        Some(img) => crate::image::harness_of(home, img)?,
+        None => crate::image::build_harness(&home.images().join("harness-build.log"))?,
+    };
     let list = exec::Cmd::new(&bin).arg("list").read()?;
     check_names(&known_cases(&list), names, filesystems)
 }
