@@ -2,13 +2,13 @@
 //! `daxkit ci --kernels DIR`.
 //!
 //! ```text
-//! DIR/kernels/<stamp16>/bzImage       the kept kernel
-//!                      /config        its .config
-//!                      /stamp         hash of (commit, merged fragments): what names it
-//!                      /commit        the commit it was built from
-//!                      /kernel.json   all of that, the merged fragment, the files'
-//!                                     SHA-256 and the toolchain's versions
-//! DIR/image/initramfs.cpio.gz         the guest image (same inputs, same bytes)
+//! DIR/<stamp16>/bzImage          the kept kernel
+//!              /config           its .config
+//!              /stamp            hash of (commit, merged fragments): what names it
+//!              /commit           the commit it was built from
+//!              /kernel.json      all of that, the merged fragment, the files'
+//!                                SHA-256 and the toolchain's versions
+//! DIR/image/initramfs.cpio.gz    the guest image (same inputs, same bytes)
 //! ```
 //!
 //! A kernel that did not build is exported too (`kernel.json` with
@@ -57,7 +57,7 @@ pub struct ExportArgs {
     /// would build (stock and the series'; without a series, stock).
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<String>,
-    /// Folder to write `kernels/` and `image/` into.
+    /// Folder to write the kernels (`<stamp>/`) and `image/` into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Leave the guest image out.
@@ -177,7 +177,7 @@ pub fn cmd(home: &Home, a: &ExportArgs) -> Result<i32> {
         );
     }
     let opts = BuildOptions::from_args(&a.config);
-    let kernels = a.out.join("kernels");
+    let kernels = a.out.clone();
     std::fs::create_dir_all(&kernels).with_context(|| format!("creating {}", kernels.display()))?;
     let mut code = crate::exit::GOOD;
     for (applied, p) in &plans {
@@ -258,7 +258,7 @@ fn manifest(
     })
 }
 
-/// Writes one kernel's folder under `kernels` (replacing an older export
+/// Writes one kernel's folder `<stamp16>` in `kernels` (replacing an older export
 /// of the same stamp); returns it.
 pub fn pack(kernels: &Path, m: &KernelManifest, bzimage: Option<&Path>) -> Result<PathBuf> {
     let dir = kernels.join(&m.stamp[..16.min(m.stamp.len())]);
@@ -314,14 +314,12 @@ pub fn stamp_of(commit: &str, merged: &str) -> String {
     )
 }
 
-/// Every `kernels/*/kernel.json` under `dir`, with its folder.
+/// Every `*/kernel.json` in `dir`, with its folder.
 pub fn read_exports(dir: &Path) -> Result<Vec<(PathBuf, KernelManifest)>> {
-    let kernels = dir.join("kernels");
-    let entries = std::fs::read_dir(&kernels).map_err(|e| {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
         HostError(format!(
-            "--kernels {}: no exported kernels ({}: {e}); make them with `daxkit export --out {}`",
+            "--kernels {}: no exported kernels ({e}); make them with `daxkit export --out {}`",
             dir.display(),
-            kernels.display(),
             dir.display()
         ))
     })?;
@@ -602,7 +600,7 @@ mod tests {
         std::fs::write(kept.join("config"), merged).unwrap();
         let mut m = manifest_for(commit, merged, Some(&kept.join("bzImage")));
         m.config_sha256 = Some(sha256_file(&kept.join("config")).unwrap());
-        pack(&dir.join("out/kernels"), &m, Some(&kept.join("bzImage"))).unwrap()
+        pack(&dir.join("out"), &m, Some(&kept.join("bzImage"))).unwrap()
     }
 
     const MERGED: &str = "CONFIG_FS_DAX=y\nCONFIG_RUST=y\n# CONFIG_MODULES is not set\n";
@@ -709,7 +707,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut m = manifest_for("aaaa1111", MERGED, None);
         m.build_failed = Some("fs/dax.c:12: error: x".into());
-        let k = pack(&d.path().join("kernels"), &m, None).unwrap();
+        let k = pack(d.path(), &m, None).unwrap();
         assert!(!k.join("bzImage").exists());
         let v = vec!["C".to_owned()];
         let got = take(d.path(), &wanted("aaaa1111", MERGED, &m.stamp, &v)).unwrap();

@@ -17,6 +17,7 @@
 //! assets/<key>            the shipped files an installed daxkit unpacks (src/assets.rs)
 //! runs/<stamp>-<what>     one folder per run: config, build log, console, results
 //! accel-probe.json        the cached KVM probe verdict for this host
+//! tools/venv, tools/npm   PyPI and npm tools daxkit installed (actionlint, gitlab-ci-local)
 //! ```
 
 use anyhow::{bail, Context, Result};

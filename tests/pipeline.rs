@@ -170,3 +170,22 @@ fn gitlab_jobs_pass_artifacts_in_order() {
     assert_eq!(report["when"], "always");
     assert_eq!(report["needs"].as_sequence().unwrap().len(), 9);
 }
+
+/// docs/ci holds `daxkit pipeline`'s output for the shipped series, which
+/// the README shows: regenerate with the commands in its CI section.
+#[test]
+fn shipped_examples_are_current() {
+    let d = tempfile::tempdir().unwrap();
+    for (format, file) in [
+        ("gitlab", "gitlab-ci.yml"),
+        ("github", "github-workflow.yml"),
+    ] {
+        let got = pipeline(&d.path().join(file), &["--format", format]);
+        let shipped =
+            std::fs::read_to_string(common::repo_root().join("docs/ci").join(file)).unwrap();
+        assert!(
+            got == shipped,
+            "docs/ci/{file} is stale: run `daxkit pipeline --format {format} -o docs/ci/{file}`"
+        );
+    }
+}
