@@ -23,6 +23,7 @@
 //!                         (a bisect's: bisect.json, steps/<commit>.json and their runs)
 //! accel-probe.json        the cached KVM probe verdict for this host
 //! */.daxkit-in-use        in a kept kernel, run folder or assets dir: the lock of `gc::hold`
+//! tools/venv, tools/npm   PyPI and npm tools daxkit installed (actionlint, gitlab-ci-local)
 //! ```
 //!
 //! `daxkit gc` prunes kernels, images, runs and other daxkit versions'

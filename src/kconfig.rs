@@ -190,6 +190,48 @@ pub fn for_variants(e: anyhow::Error, names: &str) -> anyhow::Error {
     }
 }
 
+/// What [`configure`] would make, without making it: the fragments after
+/// the Rust fit, the merged requests and the stamp that names the kernel.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub frags: Vec<PathBuf>,
+    pub requests: BTreeMap<String, Request>,
+    /// The merged fragment kbuild is given (`CONFIG_X=y` lines).
+    pub merged: String,
+    /// Hash of (commit, merged): the kept kernel's name.
+    pub stamp: String,
+}
+
+/// The stamp [`configure`] gives `applied` with `frags` on this host (the
+/// Rust fit is the host's), without running kbuild: `daxkit ci --kernels`
+/// compares it with an exported kernel's.
+pub fn plan(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Planned> {
+    // The tree's Kconfig must be the commit's: another command may have
+    // moved the shared worktree since `applied` was made (reproduce applies
+    // the series before it configures stock).
+    crate::tree::checkout(home, &applied.base, &applied.head)?;
+    let frags = rust_fit(applied, frags)?;
+    let requests = merge(&frags)?;
+    let mut merged = String::new();
+    for (name, r) in &requests {
+        if r.value == "n" {
+            writeln!(merged, "# CONFIG_{name} is not set")?;
+        } else {
+            writeln!(merged, "CONFIG_{name}={}", r.value)?;
+        }
+    }
+    let stamp = format!(
+        "{:x}",
+        Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
+    );
+    Ok(Planned {
+        frags,
+        requests,
+        merged,
+        stamp,
+    })
+}
+
 /// Writes and verifies `.config` in the build dir of `applied`.
 pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
     configure_with(home, applied, frags, false)
@@ -241,27 +283,16 @@ fn configure_inner(
     unknown_ok: bool,
     without: Option<&str>,
 ) -> Result<ConfigReport> {
-    // The tree's Kconfig must be the commit's: another command may have
-    // moved the shared worktree since `applied` was made (reproduce applies
-    // the series before it configures stock).
-    crate::tree::checkout(home, &applied.base, &applied.head)?;
+    let Planned {
+        frags,
+        requests,
+        merged,
+        stamp,
+    } = plan(home, applied, frags)?;
+    let frags = &frags;
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
-    let frags = &rust_fit(applied, frags)?;
-    let requests = merge(frags)?;
-    let mut merged = String::new();
-    for (name, r) in &requests {
-        if r.value == "n" {
-            writeln!(merged, "# CONFIG_{name} is not set")?;
-        } else {
-            writeln!(merged, "CONFIG_{name}={}", r.value)?;
-        }
-    }
     let stamp_path = build.join("daxkit-config.stamp");
-    let stamp = format!(
-        "{:x}",
-        Sha256::digest(format!("{}\n{merged}", applied.head).as_bytes())
-    );
     let config = build.join(".config");
     let reused =
         config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);

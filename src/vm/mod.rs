@@ -293,7 +293,7 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
     // and leaves no run folder behind.
     let kernel = check_kernel(&a.vm)?;
     exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-    crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+    crate::runs::check_case_names(home, &a.cases, &a.filesystems, a.vm.image.as_deref())?;
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
     // One given kernel cannot be the kernel of variants that differ by
