@@ -1,5 +1,6 @@
 //! `.github/workflows/daxkit.yml` for a [`Pipeline`]: build jobs upload
-//! `kernels-<id>` artifacts, test jobs download them all into `kernels/`
+//! `kernels-<id>` artifacts, test jobs download those of the builds they
+//! need (stock and their variant's kernel) into `kernels/`
 //! and upload `results/<id>`, the merge job joins them, writes the report
 //! to the run's summary page and uploads it (GitHub shows no JUnit without
 //! a third-party action; `report.xml` is in the artifact).
@@ -79,21 +80,26 @@ pub fn render(p: &Pipeline) -> String {
         );
     }
     for t in &p.tests {
-        let steps = seq([
-            checkout(),
-            repo_cache("actions/cache/restore@v5", &t.base_tag),
-            install(),
+        let downloads = t.needs.iter().map(|n| {
             map([
                 ("uses", s("actions/download-artifact@v7")),
                 (
                     "with",
                     map([
-                        ("pattern", s("kernels-*")),
+                        ("name", s(&format!("kernels-{n}"))),
                         ("path", s(KERNELS_DIR)),
-                        ("merge-multiple", Value::Bool(true)),
                     ]),
                 ),
-            ]),
+            ])
+        });
+        let steps = seq([
+            checkout(),
+            repo_cache("actions/cache/restore@v5", &t.base_tag),
+            install(),
+        ]
+        .into_iter()
+        .chain(downloads)
+        .chain([
             map([("name", s("test")), ("run", s(&t.command))]),
             map([
                 ("if", s("always()")),
@@ -107,7 +113,7 @@ pub fn render(p: &Pipeline) -> String {
                     ]),
                 ),
             ]),
-        ]);
+        ]));
         jobs.insert(
             s(&t.id),
             map([
