@@ -15,6 +15,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+/// The tests here share daxkit's one worktree and build dir (the jobs
+/// run against the shared cache): one at a time, as cargo runs a binary's
+/// tests on parallel threads.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// variant -> (exit code, case "name/fs" -> "status verdict").
 type Verdicts = BTreeMap<String, (i64, BTreeMap<String, String>)>;
 
@@ -51,6 +60,7 @@ fn verdicts(report: &Path) -> Verdicts {
 #[test]
 #[ignore = "boots QEMU and needs the dax-pmd kernels (built or kept); run under the kernel lock"]
 fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
+    let _serial = serial();
     let glc = require_tool("gitlab-ci-local");
     require_tool("rsync");
     let d = tempfile::tempdir().unwrap();
@@ -186,6 +196,7 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
 #[test]
 #[ignore = "needs the stock kernel (built or kept); run under the kernel lock"]
 fn ci_refuses_an_exported_kernel_of_another_config() {
+    let _serial = serial();
     let d = tempfile::tempdir().unwrap();
     let kernels = d.path().join("kernels");
     let k = kernels.to_str().unwrap();
