@@ -143,12 +143,6 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
         log.find(needle)
             .unwrap_or_else(|| panic!("{needle:?} not in the log:\n{log}"))
     };
-    let last_build = jobs
-        .iter()
-        .filter(|(_, s)| s == "build")
-        .map(|(j, _)| log.rfind(&format!("{j} ")).unwrap())
-        .max()
-        .unwrap();
     // The test jobs took the exported kernels, and built none.
     let test_lines: Vec<&str> = log.lines().filter(|l| l.starts_with("test-")).collect();
     assert!(
@@ -163,12 +157,22 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
             "a test job built: {l}"
         );
     }
+    // A test job starts once the builds it needs (stock and its
+    // variant's kernel) are done, not before: `needs`, not stages.
     for (j, s) in &jobs {
-        if s == "test" {
-            assert!(
-                first(&format!("{j} ")) > last_build,
-                "{j} started before the builds"
-            );
+        if s != "test" {
+            continue;
+        }
+        let needs: Vec<&str> = y[j.as_str()]["needs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|n| n["job"].as_str().unwrap())
+            .collect();
+        assert!(needs.len() == 1 || needs.len() == 2, "{j}: {needs:?}");
+        for n in needs {
+            let done = log.rfind(&format!("{n} ")).unwrap();
+            assert!(first(&format!("{j} ")) > done, "{j} started before {n}");
         }
     }
     assert!(o.status.success(), "{log}");
