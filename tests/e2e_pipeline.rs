@@ -139,10 +139,6 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
             "job {job} did not pass:\n{log}"
         );
     }
-    let first = |needle: &str| {
-        log.find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} not in the log:\n{log}"))
-    };
     // The test jobs took the exported kernels, and built none.
     let test_lines: Vec<&str> = log.lines().filter(|l| l.starts_with("test-")).collect();
     assert!(
@@ -158,7 +154,17 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
         );
     }
     // A test job starts once the builds it needs (stock and its
-    // variant's kernel) are done, not before: `needs`, not stages.
+    // variant's kernel) are done, not before: `needs`, not stages. Read
+    // from stdout alone, in line order (a job's lines start with its
+    // name; stderr is another stream).
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let line_of = |job: &str, what: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{job} ")) && l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} line of {job}:\n{log}"))
+    };
     for (j, s) in &jobs {
         if s != "test" {
             continue;
@@ -171,8 +177,10 @@ fn gitlab_pipeline_runs_build_test_merge_and_agrees_with_one_ci() {
             .collect();
         assert!(needs.len() == 1 || needs.len() == 2, "{j}: {needs:?}");
         for n in needs {
-            let done = log.rfind(&format!("{n} ")).unwrap();
-            assert!(first(&format!("{j} ")) > done, "{j} started before {n}");
+            assert!(
+                line_of(j, "starting") > line_of(n, "finished in"),
+                "{j} started before {n} finished:\n{stdout}"
+            );
         }
     }
     assert!(o.status.success(), "{log}");
