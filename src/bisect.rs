@@ -430,6 +430,7 @@ fn step(plan: &StepPlan, commit: &str) -> Result<StepResult> {
             timeout: plan.timeout,
             repeat: plan.repeat,
             allow_flaky: plan.allow_flaky,
+            image: None,
             fault: plan.fault,
         };
         let rplan = opts.run_plan();

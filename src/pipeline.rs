@@ -40,7 +40,7 @@ pub fn start(
     runs: &RunOptions,
     series: Option<&Series>,
 ) -> Result<tree::BaseTree> {
-    crate::runs::check_case_names(home, &runs.cases, &runs.filesystems)?;
+    crate::runs::check_case_names(home, &runs.cases, &runs.filesystems, runs.image.as_deref())?;
     tree::resolve(home, &k.target, series)
 }
 

@@ -30,6 +30,34 @@ pub struct ReproduceSpec {
     pub runs: RunOptions,
 }
 
+/// `ci`: [`ReproduceSpec`], where the report files go, and which kernels
+/// it boots and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiSpec {
+    pub reproduce: ReproduceSpec,
+    /// Also copy the report files here (the CI system's artifacts).
+    pub out: Option<PathBuf>,
+    pub select: Selection,
+}
+
+/// Which kernels `ci` boots and where they come from (a CI test job).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The kernels `daxkit export` wrote here (and its guest image)
+    /// instead of building: a kernel whose stamp is not the one this job
+    /// would build is refused with what differs.
+    pub kernels: Option<PathBuf>,
+    /// Only these variants (`stock`, or a variant of the series); empty:
+    /// all.
+    pub variants: Vec<String>,
+}
+
+impl Selection {
+    pub fn wants(&self, name: &str) -> bool {
+        self.variants.is_empty() || self.variants.iter().any(|v| v == name)
+    }
+}
+
 pub fn cmd(home: &Home, a: &ReproduceSpec) -> Result<i32> {
     let (report, out) = run(home, a, reproducer::this_command())?;
     let files = crate::report::write_all(&report, &out)?;
@@ -45,11 +73,20 @@ pub fn cmd(home: &Home, a: &ReproduceSpec) -> Result<i32> {
 /// `daxkit ci`: the same pipeline, non-interactive: progress only as plain
 /// lines on stderr, and on stdout one JSON object with the exit code, the
 /// one-line summary and the report files.
-/// `out`: also copy the report files there (the CI system's artifacts).
-pub fn ci(home: &Home, a: &ReproduceSpec, out: Option<&Path>) -> Result<i32> {
-    let (report, run_dir) = run(home, a, reproducer::this_command())?;
+/// With `--kernels`, the exported kernels and guest image, nothing built.
+pub fn ci(home: &Home, c: &CiSpec) -> Result<i32> {
+    let mut r = c.reproduce.clone();
+    if let Some(img) = c
+        .select
+        .kernels
+        .as_deref()
+        .and_then(crate::export::image_in)
+    {
+        r.runs.image.get_or_insert(img);
+    }
+    let (report, run_dir) = run_with(home, &r, &c.select, reproducer::this_command())?;
     let mut files = crate::report::write_all(&report, &run_dir)?;
-    if let Some(out) = out {
+    if let Some(out) = &c.out {
         files = crate::report::write_all(&report, out)?;
     }
     let code = report.exit_code();
@@ -69,6 +106,16 @@ pub fn ci(home: &Home, a: &ReproduceSpec, out: Option<&Path>) -> Result<i32> {
 /// `command` (daxkit's arguments that rerun it) goes into the report's
 /// reproducer record.
 pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Report, PathBuf)> {
+    run_with(home, a, &Selection::default(), command)
+}
+
+/// [`run`] for the variants `sel` names, from its kernels when it has any.
+pub fn run_with(
+    home: &Home,
+    a: &ReproduceSpec,
+    sel: &Selection,
+    command: Vec<String>,
+) -> Result<(Report, PathBuf)> {
     let spec = a
         .kernel
         .target
@@ -95,6 +142,23 @@ pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Repo
         .iter()
         .map(runs::variant_config)
         .collect::<Result<Vec<_>>>()?;
+    let names: Vec<String> = specs
+        .iter()
+        .map(|v| crate::export::variant_name(&v.name).to_owned())
+        .collect();
+    if let Some(v) = sel
+        .variants
+        .iter()
+        .find(|v| *v != crate::export::STOCK && !names.contains(v))
+    {
+        return Err(crate::exec::HostError(format!(
+            "--variant {v}: series {} has variants {}, {}",
+            series.name,
+            crate::export::STOCK,
+            names.join(", ")
+        ))
+        .into());
+    }
     let out = home.new_run(&format!("reproduce-{}", series.name))?;
     ui::step(format!(
         "reproduce {} → {} ({} variant{}, {} patched kernel{})",
@@ -105,22 +169,62 @@ pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Repo
         kernels.len(),
         if kernels.len() == 1 { "" } else { "s" }
     ));
-    let stock_kernel = build_into(home, &stock, &stock_frags, &opts, &out.join("stock"))?;
+    // With --kernels, each kernel comes from the export (never built).
+    let exported = sel.kernels.as_deref();
+    let stock_only = [crate::export::STOCK.to_owned()];
+    let stock_dir = out.join("stock");
+    let stock_kernel = |dir: &Path| {
+        crate::export::kernel_for(
+            home,
+            exported,
+            &stock,
+            &stock_frags,
+            &stock_only,
+            &opts,
+            dir,
+        )
+    };
+    // The stock kernel is needed to boot it, and to tell whose fault a
+    // series that does not build is.
+    let mut stock_kernel_got = None;
+    if sel.wants(crate::export::STOCK) {
+        stock_kernel_got = Some(stock_kernel(&stock_dir)?);
+    }
     // One build per distinct variant config; the variants that share it
-    // boot the same kernel with their own command lines.
+    // boot the same kernel with their own command lines. Only the kernels
+    // of the variants asked for.
     let mut built: Vec<Option<Result<PathBuf, String>>> = vec![None; specs.len()];
     for (n, k) in kernels.iter().enumerate() {
+        let wanted: Vec<String> = k.variants.iter().map(|&i| names[i].clone()).collect();
+        if !wanted.iter().any(|v| sel.wants(v)) {
+            continue;
+        }
         // Not `series-*`: those are the variants' run folders.
         let dir = if kernels.len() == 1 {
             out.join("series")
         } else {
             out.join(format!("kernel-{}", n + 1))
         };
-        let kernel = build_variant_kernel(home, &patched, k, &specs, &opts, &dir)?;
+        let kernel = match exported {
+            None => build_variant_kernel(home, &patched, k, &specs, &opts, &dir)?,
+            Some(_) => crate::export::kernel_for(
+                home,
+                exported,
+                &patched,
+                &k.fragments,
+                &wanted,
+                &opts,
+                &dir,
+            )?,
+        };
         for &i in &k.variants {
             built[i] = Some(kernel.clone());
         }
     }
+    if stock_kernel_got.is_none() && built.iter().flatten().any(Result::is_err) {
+        stock_kernel_got = Some(stock_kernel(&stock_dir)?);
+    }
+    let stock_builds = stock_kernel_got.as_ref().is_some_and(Result::is_ok);
 
     let plan = a.runs.run_plan();
     let boot = |name: &str,
@@ -146,23 +250,29 @@ pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Repo
             },
         )
     };
-    let stock_dir = out.join("stock");
-    let mut variants = vec![match &stock_kernel {
-        Ok(k) => boot("stock", &stock, &[], k, &[], None, &stock_dir)?,
-        Err(why) => runs::unbuilt_variant(
-            "stock",
-            &stock.head,
-            &[],
-            &[],
-            None,
-            &stock_dir,
-            why,
-            Blame::Base,
-        ),
-    }];
-    for ((v, kernel), config) in specs.iter().zip(built).zip(&configs) {
+    let mut variants = Vec::new();
+    if sel.wants(crate::export::STOCK) {
+        variants.push(match &stock_kernel_got {
+            Some(Ok(k)) => boot("stock", &stock, &[], k, &[], None, &stock_dir)?,
+            Some(Err(why)) => runs::unbuilt_variant(
+                "stock",
+                &stock.head,
+                &[],
+                &[],
+                None,
+                &stock_dir,
+                why,
+                Blame::Base,
+            ),
+            None => anyhow::bail!("stock: no kernel planned (a daxkit bug)"),
+        });
+    }
+    for (((v, kernel), config), vname) in specs.iter().zip(built).zip(&configs).zip(&names) {
         if crate::exec::interrupted() {
             break;
+        }
+        if !sel.wants(vname) {
+            continue;
         }
         let name = v.label(Some(&series));
         let dir = out.join(format!("series-{}", v.slug()));
@@ -179,7 +289,7 @@ pub fn run(home: &Home, a: &ReproduceSpec, command: Vec<String>) -> Result<(Repo
                 expect,
                 &dir,
                 &why,
-                if stock_kernel.is_ok() {
+                if stock_builds {
                     Blame::Series
                 } else {
                     Blame::Base

@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub repeat: u32,
     /// Report flaky cases without failing.
     pub allow_flaky: bool,
+    /// This initramfs instead of building the image (`daxkit export`
+    /// packs one; `ci --kernels` uses it).
+    pub image: Option<PathBuf>,
     /// A deliberate guest fault (tests of daxkit itself).
     pub fault: Option<vm::FaultArg>,
 }
@@ -47,7 +50,7 @@ impl RunOptions {
             accel: self.accel,
             smp: 1,
             append: append.to_vec(),
-            image: None,
+            image: self.image.clone(),
             qemu: PathBuf::from("qemu-system-x86_64"),
         }
     }
@@ -310,12 +313,22 @@ pub fn unbuilt_variant(
 /// Checks `--case` names (and that each fits the `--fs` filter) against
 /// the harness's own list (the static guest binary runs on the host too),
 /// so a typo fails before any build or boot, as daxkit's input error.
-pub fn check_case_names(home: &Home, names: &[String], filesystems: &[String]) -> Result<()> {
+/// With `image`, the harness is that image's `/init` (static, runs on the
+/// host too): a CI test job with an exported image builds nothing.
+pub fn check_case_names(
+    home: &Home,
+    names: &[String],
+    filesystems: &[String],
+    image: Option<&Path>,
+) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
     std::fs::create_dir_all(home.images())?;
-    let bin = crate::image::build_harness(&home.images().join("harness-build.log"))?;
+    let bin = match image {
+        Some(img) => crate::image::harness_of(home, img)?,
+        None => crate::image::build_harness(&home.images().join("harness-build.log"))?,
+    };
     let list = exec::Cmd::new(&bin).arg("list").read()?;
     check_names(&known_cases(&list), names, filesystems)
 }

@@ -6,7 +6,8 @@
 use super::ConfigArgs;
 use crate::vm::{self, launch::Watchdog};
 use crate::{
-    bisect, check_series, doctor, fetch, gc, image, kconfig, report, reproduce, review, runs,
+    bisect, check_series, ci_pipeline, doctor, export, fetch, gc, image, kconfig, report,
+    reproduce, review, runs,
 };
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
@@ -53,6 +54,10 @@ pub struct RunOptionsArgs {
     /// Report flaky cases without failing.
     #[arg(long)]
     pub allow_flaky: bool,
+    /// Use this initramfs instead of building the image (`daxkit export`
+    /// packs one; `ci --kernels` uses it).
+    #[arg(long, value_name = "CPIO_GZ")]
+    pub image: Option<PathBuf>,
     /// Make the guest fail on purpose (tests of daxkit itself).
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<vm::FaultArg>,
@@ -68,6 +73,7 @@ impl RunOptionsArgs {
             timeout: self.timeout,
             repeat: self.repeat,
             allow_flaky: self.allow_flaky,
+            image: self.image.clone(),
             fault: self.fault,
         }
     }
@@ -224,6 +230,92 @@ pub struct CiArgs {
     /// Also copy the report files here (for the CI system's artifacts).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Use the kernels `daxkit export` wrote into DIR (and its guest
+    /// image) instead of building: a kernel whose stamp is not the one
+    /// this job would build is refused with what differs.
+    #[arg(long, value_name = "DIR")]
+    pub kernels: Option<PathBuf>,
+    /// Boot only this variant (repeatable): `stock`, or a variant of the
+    /// series (`C`, `Rust`). Default: all.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+}
+
+impl CiArgs {
+    pub fn spec(&self) -> reproduce::CiSpec {
+        reproduce::CiSpec {
+            reproduce: self.reproduce.spec(),
+            out: self.out.clone(),
+            select: reproduce::Selection {
+                kernels: self.kernels.clone(),
+                variants: self.variants.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only the kernels these variants boot (repeatable; `stock` is the
+    /// base kernel). Default: every kernel `daxkit ci` of the series
+    /// would build (stock and one per distinct variant config).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Folder to write the kernels (`<stamp>/`) and `image/` into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Leave the guest image out.
+    #[arg(long)]
+    pub no_image: bool,
+}
+
+impl ExportArgs {
+    pub fn spec(&self) -> export::ExportSpec {
+        export::ExportSpec {
+            kernel: self.config.spec(),
+            variants: self.variants.clone(),
+            out: self.out.clone(),
+            no_image: self.no_image,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// The CI system to write the pipeline for.
+    #[arg(long, value_enum)]
+    pub format: report::MatrixFormat,
+    /// Series to test (default: dax-pmd).
+    pub series: Vec<String>,
+    /// linux-source version.
+    #[arg(long = "kernel", default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
+    pub kernel: String,
+    /// Split the cases into shards by the durations in this report.json
+    /// (a previous run's), so no shard takes much more than the mean.
+    #[arg(long, value_name = "REPORT_JSON")]
+    pub timings: Option<PathBuf>,
+    /// Shards per variant with --timings (fewer when a case alone would
+    /// make a shard longer than 1.5x the mean).
+    #[arg(long, default_value_t = ci_pipeline::DEFAULT_SHARDS, value_parser = clap::value_parser!(u64).range(1..64))]
+    pub shards: u64,
+    /// Write here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl PipelineArgs {
+    pub fn spec(&self) -> ci_pipeline::PipelineSpec {
+        ci_pipeline::PipelineSpec {
+            format: self.format,
+            series: self.series.clone(),
+            kernel: self.kernel.clone(),
+            timings: self.timings.clone(),
+            shards: self.shards,
+            output: self.output.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

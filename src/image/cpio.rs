@@ -102,6 +102,36 @@ impl Archive {
     }
 }
 
+/// The contents of the regular file `path` in a newc archive (`bytes`,
+/// uncompressed), as [`Archive::to_bytes`] writes them; `None` when it is
+/// not there or the archive ends early.
+pub fn read_file(bytes: &[u8], path: &str) -> Option<Vec<u8>> {
+    let want = path.trim_start_matches('/');
+    let field = |rec: &[u8], i: usize| -> Option<usize> {
+        let f = rec.get(6 + 8 * i..6 + 8 * (i + 1))?;
+        usize::from_str_radix(std::str::from_utf8(f).ok()?, 16).ok()
+    };
+    let pad4 = |n: usize| (n + 3) & !3;
+    let mut at = 0;
+    loop {
+        let rec = bytes.get(at..at + 110)?;
+        if &rec[..6] != b"070701" {
+            return None;
+        }
+        let (mode, size, namesize) = (field(rec, 1)?, field(rec, 6)?, field(rec, 11)?);
+        let name = bytes.get(at + 110..at + 110 + namesize.checked_sub(1)?)?;
+        let data_at = pad4(at + 110 + namesize);
+        let name = std::str::from_utf8(name).ok()?;
+        if name == "TRAILER!!!" {
+            return None;
+        }
+        if name == want && mode & 0o170000 == 0o100000 {
+            return bytes.get(data_at..data_at + size).map(<[u8]>::to_vec);
+        }
+        at = pad4(data_at + size);
+    }
+}
+
 fn write_record(
     out: &mut Vec<u8>,
     ino: u32,
@@ -279,5 +309,19 @@ mod tests {
         assert_eq!(bytes[115], 0);
         assert_eq!(bytes.len() % 4, 0);
         assert!(bytes.windows(10).any(|w| w == b"TRAILER!!!"));
+    }
+
+    #[test]
+    fn read_file_finds_what_to_bytes_wrote() {
+        let mut a = Archive::new();
+        a.add_with_parents("/init", Kind::File(b"harness".to_vec()), 0o755);
+        a.add_with_parents("/etc/odd", Kind::File(b"12345".to_vec()), 0o644);
+        a.add("/bin", Kind::Dir, 0o755);
+        let b = a.to_bytes();
+        assert_eq!(read_file(&b, "/init").as_deref(), Some(&b"harness"[..]));
+        assert_eq!(read_file(&b, "etc/odd").as_deref(), Some(&b"12345"[..]));
+        assert_eq!(read_file(&b, "/bin"), None, "a directory is not a file");
+        assert_eq!(read_file(&b, "/nope"), None);
+        assert_eq!(read_file(&b[..50], "/init"), None);
     }
 }

@@ -210,6 +210,30 @@ pub fn build_harness_with(log: &Path, test_hooks: bool) -> Result<PathBuf> {
     Ok(target_dir.join(GUEST_TARGET).join("release/daxkit-harness"))
 }
 
+/// The harness (`/init`) of a built image, written executable under
+/// `images/` by the image's name: the case list without building one.
+pub fn harness_of(home: &Home, image: &Path) -> Result<PathBuf> {
+    let gz =
+        std::fs::read(image).with_context(|| format!("reading the image {}", image.display()))?;
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut raw)
+        .with_context(|| format!("decompressing the image {}", image.display()))?;
+    let init = cpio::read_file(&raw, "/init")
+        .with_context(|| format!("{} has no /init", image.display()))?;
+    let key = hex(&Sha256::digest(&init))[..16].to_owned();
+    std::fs::create_dir_all(home.images())?;
+    let out = home.images().join(format!("harness-{key}"));
+    if !out.is_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &init).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::rename(&tmp, &out)?;
+    }
+    Ok(out)
+}
+
 /// The second archive of a run: `PLAN_PATH` with the plan as JSON.
 pub fn plan_archive(plan: &RunPlan) -> Result<Vec<u8>> {
     let mut a = cpio::Archive::new();

@@ -302,7 +302,12 @@ pub fn cmd(home: &Home, a: &ReviewSpec, argv: fn(&ReproduceSpec) -> Vec<String>)
         "none" => None,
         s => Some(series::load(s)?),
     };
-    crate::runs::check_case_names(home, &a.runs.cases, &a.runs.filesystems)?;
+    crate::runs::check_case_names(
+        home,
+        &a.runs.cases,
+        &a.runs.filesystems,
+        a.runs.image.as_deref(),
+    )?;
     let venv = b4::require_b4(home)?;
     let dir = match &a.out {
         Some(d) => {

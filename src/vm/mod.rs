@@ -250,7 +250,7 @@ pub fn cmd(home: &Home, a: &RunSpec) -> Result<i32> {
     let kernel = check_kernel(&a.vm)?;
     if !a.dry_run {
         exec::require_tool(&a.vm.qemu.to_string_lossy())?;
-        crate::runs::check_case_names(home, &a.cases, &a.filesystems)?;
+        crate::runs::check_case_names(home, &a.cases, &a.filesystems, a.vm.image.as_deref())?;
     }
     let series = a.series.as_deref().map(crate::series::load).transpose()?;
     let variants = crate::runs::variants_of(series.as_ref());
