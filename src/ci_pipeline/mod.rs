@@ -395,7 +395,7 @@ pub fn plan(a: &PipelineSpec, shard_list: &[Shard]) -> Result<Pipeline> {
             MatrixFormat::Gitlab => "gitlab",
         }
     );
-    if k != "6.12" {
+    if k != crate::fetch::DEFAULT_KERNEL {
         generated_by.push_str(&format!(" --kernel {k}"));
     }
     if let Some(t) = &a.timings {

@@ -545,7 +545,7 @@ pub struct ReviewArgs {
     #[arg(long)]
     pub base: Option<String>,
     /// linux-source version when no --tree is given.
-    #[arg(long = "kernel", default_value = "6.12", value_parser = ["6.12", "6.1"])]
+    #[arg(long = "kernel", default_value = fetch::DEFAULT_KERNEL, value_parser = PossibleValuesParser::new(fetch::KERNELS))]
     pub kernel: String,
     /// Extra Kconfig fragment(s).
     #[arg(long = "fragment", value_name = "FILE")]

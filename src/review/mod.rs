@@ -610,7 +610,7 @@ fn reproducer(a: &ReviewSpec, t: &Thread, base: &str) -> String {
     if let Some(t) = &a.tree {
         s += &format!(" --tree {}", t.display());
     }
-    if a.kernel != "6.12" {
+    if a.kernel != fetch::DEFAULT_KERNEL {
         s += &format!(" --kernel {}", a.kernel);
     }
     if a.like != reproduce::DEFAULT_SERIES {
