@@ -8,20 +8,24 @@ use common::{daxkit, text, tree_lock};
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// The cheap real run: one case on xfs, no benchmark. The record must
+/// name exactly this command.
+const CI: &[&str] = &[
+    "ci",
+    "dax-pmd",
+    "--case",
+    "xfs-aligned-shared-write",
+    "--fs",
+    "xfs",
+    "--bench-mib",
+    "0",
+];
+
 #[test]
 #[ignore = "e2e: builds (or reuses) the stock and dax-pmd kernels and boots each variant twice"]
 fn rerun_repeats_a_run_with_the_same_inputs_and_verdict() {
     let _g = tree_lock();
-    let o = daxkit(&[
-        "ci",
-        "dax-pmd",
-        "--case",
-        "xfs-aligned-shared-write",
-        "--fs",
-        "xfs",
-        "--bench-mib",
-        "0",
-    ]);
+    let o = daxkit(CI);
     let code = o.status.code();
     assert!(matches!(code, Some(0 | 1 | 125)), "{}", text(&o));
     let ci: Value = serde_json::from_slice(&o.stdout)
@@ -32,20 +36,7 @@ fn rerun_repeats_a_run_with_the_same_inputs_and_verdict() {
 
     // The record: the command as given, and every input filled in.
     let rec = &old["reproducer"];
-    assert_eq!(
-        rec["command"],
-        serde_json::json!([
-            "ci",
-            "dax-pmd",
-            "--case",
-            "xfs-aligned-shared-write",
-            "--fs",
-            "xfs",
-            "--bench-mib",
-            "0"
-        ]),
-        "{rec}"
-    );
+    assert_eq!(rec["command"], serde_json::json!(CI), "{rec}");
     assert_eq!(rec["base"], old["base"]["commit"], "{rec}");
     let patches = rec["patches"].as_array().unwrap();
     assert_eq!(
