@@ -54,18 +54,7 @@ impl Fixture {
             );
         }
         let series = root.join("series");
-        git(
-            &tree,
-            &[
-                "format-patch",
-                "-q",
-                "--base=base",
-                "-o",
-                series.to_str().unwrap(),
-                "base..HEAD",
-            ],
-        );
-        git(&tree, &["reset", "-q", "--hard", "base"]);
+        common::series_of(&tree, "base", &series);
         Fixture { _dir: dir, root }
     }
 

@@ -32,18 +32,7 @@ fn fixture(root: &Path) -> (PathBuf, PathBuf) {
         ],
     );
     let series = root.join("series");
-    git(
-        &tree,
-        &[
-            "format-patch",
-            "-q",
-            "--base=base",
-            "-o",
-            series.to_str().unwrap(),
-            "base..HEAD",
-        ],
-    );
-    git(&tree, &["reset", "-q", "--hard", "base"]);
+    common::series_of(&tree, "base", &series);
     (tree, series)
 }
 

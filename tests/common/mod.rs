@@ -121,3 +121,20 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// The commits of `tree` after `base` as `git format-patch --base=base`
+/// output in `out` (a series folder); `tree` goes back to `base`.
+pub fn series_of(tree: &Path, base: &str, out: &Path) {
+    git(
+        tree,
+        &[
+            "format-patch",
+            "-q",
+            &format!("--base={base}"),
+            "-o",
+            out.to_str().unwrap(),
+            &format!("{base}..HEAD"),
+        ],
+    );
+    git(tree, &["reset", "-q", "--hard", base]);
+}
