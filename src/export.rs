@@ -302,14 +302,6 @@ pub fn sha256_file(p: &Path) -> Result<String> {
     Ok(format!("{:x}", Sha256::digest(&bytes)))
 }
 
-/// The stamp of (commit, merged fragment), as `kconfig` computes it.
-pub fn stamp_of(commit: &str, merged: &str) -> String {
-    format!(
-        "{:x}",
-        Sha256::digest(format!("{commit}\n{merged}").as_bytes())
-    )
-}
-
 /// Every `*/kernel.json` in `dir`, with its folder.
 pub fn read_exports(dir: &Path) -> Result<Vec<(PathBuf, KernelManifest)>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
@@ -408,7 +400,7 @@ pub fn mismatch(m: &KernelManifest, w: &Wanted) -> String {
         }
         why.push(format!("config differs: {}", shown.join("; ")));
     }
-    if why.is_empty() && stamp_of(&m.commit, &m.merged) != m.stamp {
+    if why.is_empty() && kconfig::stamp(&m.commit, &m.merged) != m.stamp {
         why.push("its kernel.json stamp is not the hash of its commit and config".into());
     }
     if why.is_empty() {
@@ -432,12 +424,12 @@ pub fn take(dir: &Path, w: &Wanted) -> Result<std::result::Result<PathBuf, Strin
             ))
             .into()
         };
-        if stamp_of(&m.commit, &m.merged) != m.stamp {
+        if kconfig::stamp(&m.commit, &m.merged) != m.stamp {
             return Err(refuse(format!(
                 "{} says stamp {} but its commit and config hash to {}",
                 json.display(),
                 m.stamp,
-                stamp_of(&m.commit, &m.merged)
+                kconfig::stamp(&m.commit, &m.merged)
             )));
         }
         let stamp_file = std::fs::read_to_string(k.join("stamp")).unwrap_or_default();
@@ -563,7 +555,7 @@ mod tests {
     fn manifest_for(commit: &str, merged: &str, bz: Option<&Path>) -> KernelManifest {
         KernelManifest {
             format: EXPORT_FORMAT,
-            stamp: stamp_of(commit, merged),
+            stamp: kconfig::stamp(commit, merged),
             commit: commit.into(),
             base: "debian-6.12.117".into(),
             kernel_version: "6.12.117".into(),
@@ -608,7 +600,7 @@ mod tests {
         for f in ["bzImage", "config", "stamp", "commit", "kernel.json"] {
             assert!(k.join(f).is_file(), "{f}");
         }
-        let stamp = stamp_of("aaaa1111", MERGED);
+        let stamp = kconfig::stamp("aaaa1111", MERGED);
         let v = vec!["C".to_owned()];
         let out = d.path().join("out");
         let got = take(&out, &wanted("aaaa1111", MERGED, &stamp, &v)).unwrap();
@@ -630,7 +622,7 @@ mod tests {
         let v = vec!["Rust".to_owned()];
 
         let job = MERGED.replace("CONFIG_RUST=y\n", "");
-        let stamp = stamp_of("aaaa1111", &job);
+        let stamp = kconfig::stamp("aaaa1111", &job);
         let e = format!(
             "{:#}",
             take(&out, &wanted("aaaa1111", &job, &stamp, &v)).unwrap_err()
@@ -645,7 +637,7 @@ mod tests {
         );
         assert!(!e.contains("commit aaaa1111 in the export"), "{e}");
 
-        let stamp = stamp_of("bbbb2222", MERGED);
+        let stamp = kconfig::stamp("bbbb2222", MERGED);
         let e = format!(
             "{:#}",
             take(&out, &wanted("bbbb2222", MERGED, &stamp, &v)).unwrap_err()
@@ -663,7 +655,7 @@ mod tests {
         export(d.path(), "aaaa1111", MERGED);
         let out = d.path().join("out");
         let v = vec![STOCK.to_owned()];
-        let stamp = stamp_of("cccc", MERGED);
+        let stamp = kconfig::stamp("cccc", MERGED);
         let w = Wanted {
             series: None,
             ..wanted("cccc", MERGED, &stamp, &v)
@@ -685,7 +677,7 @@ mod tests {
         // Claims to be another config under the same stamp.
         m.merged = "CONFIG_FS_DAX=y\n".into();
         std::fs::write(&json, serde_json::to_string(&m).unwrap()).unwrap();
-        let stamp = stamp_of("aaaa1111", MERGED);
+        let stamp = kconfig::stamp("aaaa1111", MERGED);
         let v = vec!["C".to_owned()];
         let e = format!(
             "{:#}",
